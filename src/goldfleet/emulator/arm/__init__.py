@@ -1,0 +1,1 @@
+"""The ARM front door: the machinery every resource provider of the emulator stands on."""

@@ -1,0 +1,1 @@
+"""Entra ID, emulated: tenants, app registrations, service principals (consent) and tokens."""

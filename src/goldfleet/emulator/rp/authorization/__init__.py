@@ -1,0 +1,1 @@
+"""Microsoft.Authorization: role definitions and role assignments, and the RBAC check."""

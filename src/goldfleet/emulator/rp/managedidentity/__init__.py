@@ -1,0 +1,1 @@
+"""Microsoft.ManagedIdentity: user-assigned managed identities (each one a service principal)."""

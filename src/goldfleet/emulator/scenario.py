@@ -1,0 +1,411 @@
+"""Scenario files: the YAML that seeds a world with tenants, subscriptions, regions, app
+registrations and their credentials, consents, role assignments, resource groups and faults.
+
+The format is documented in docs/emulator/scenario.md. Errors name the file, the line and the
+field (``msp.yaml:14:9: tenants[1].subscriptions[0].regions[2]: unknown region 'westeuropa'``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from goldfleet.emulator.entra.directory import (
+    Application,
+    Certificate,
+    Secret,
+    ServicePrincipal,
+    Tenant,
+    hash_secret,
+)
+from goldfleet.emulator.entra.routes import certificate_thumbprints
+from goldfleet.emulator.rp.authorization import backend as rbac
+from goldfleet.emulator.rp.authorization.roles import builtin_role_by_name, builtin_roles
+from goldfleet.emulator.rp.resources import backend as resources
+from goldfleet.emulator.rp.resources.catalog import NAMESPACES, REGIONS_BY_NAME, normalise_location
+from goldfleet.emulator.world import Subscription, World
+
+_IDS = uuid.UUID("6f1e1f0c-2c43-4f5e-9d55-90c0ffee0001")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ResourceGroupSpec(_Model):
+    name: str
+    location: str
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class SubscriptionSpec(_Model):
+    id: uuid.UUID
+    name: str
+    regions: list[str] = Field(default_factory=list)
+    providers: list[str] | None = None  # registered namespaces; None = every known one
+    resource_groups: list[ResourceGroupSpec] = Field(default_factory=list, alias="resourceGroups")
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, value: list[str]) -> list[str]:
+        out = []
+        for region in value:
+            name = normalise_location(region)
+            if name not in REGIONS_BY_NAME:
+                raise ValueError(f"unknown region '{region}'")
+            out.append(name)
+        return out
+
+
+class TenantSpec(_Model):
+    id: uuid.UUID
+    name: str
+    domain: str
+    country: str = "US"
+    subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
+
+
+class SecretSpec(_Model):
+    value: str
+    name: str = "secret"
+    starts: datetime | None = None
+    expires: datetime | None = None
+
+
+class CertificateSpec(_Model):
+    file: str | None = None
+    pem: str | None = None
+    starts: datetime | None = None
+    expires: datetime | None = None
+
+
+class ApplicationSpec(_Model):
+    app_id: uuid.UUID = Field(alias="appId")
+    name: str
+    home_tenant: str = Field(alias="homeTenant")
+    multi_tenant: bool = Field(default=False, alias="multiTenant")
+    secrets: list[SecretSpec] = Field(default_factory=list)
+    certificates: list[CertificateSpec] = Field(default_factory=list)
+    consented_in: list[str] = Field(default_factory=list, alias="consentedIn")
+
+
+class RoleAssignmentSpec(_Model):
+    principal: str  # application name or appId
+    role: str  # role name or role definition GUID
+    scope: str  # /subscriptions/{id or name}[/resourceGroups/{rg}[/...]]
+
+
+class CustomRoleSpec(_Model):
+    tenant: str
+    name: str
+    id: uuid.UUID | None = None
+    description: str = ""
+    actions: list[str]
+    not_actions: list[str] = Field(default_factory=list, alias="notActions")
+    assignable_scopes: list[str] = Field(alias="assignableScopes")
+
+
+class ClockSpec(_Model):
+    start: datetime | None = None
+    speed: float | None = Field(default=None, ge=0)
+
+
+class Scenario(_Model):
+    api_version: str = Field(default="goldfleet.emulator/v1", alias="apiVersion")
+    clock: ClockSpec = Field(default_factory=ClockSpec)
+    seed: int | None = None
+    throttling: dict[str, Any] | None = None
+    tenants: list[TenantSpec] = Field(default_factory=list)
+    applications: list[ApplicationSpec] = Field(default_factory=list)
+    custom_roles: list[CustomRoleSpec] = Field(default_factory=list, alias="customRoles")
+    role_assignments: list[RoleAssignmentSpec] = Field(
+        default_factory=list, alias="roleAssignments"
+    )
+    faults: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; ``problems`` are ``file:line:col: field: message``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_scenario(path: Path) -> tuple[Scenario, Path]:
+    text = path.read_text()
+    return parse_scenario(text, str(path)), path.parent
+
+
+def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
+    try:
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+        raise ScenarioError([f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{filename}:1:1: the scenario must be a mapping"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = error["loc"]
+            line, col = _position(root, loc)
+            problems.append(f"{filename}:{line}:{col}: {_dotted(loc)}: {error['msg']}")
+        raise ScenarioError(problems) from exc
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def _position(node: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
+    """Line and column of the deepest node of ``loc`` that exists in the YAML."""
+    best = node
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            nxt = node.value[part] if part < len(node.value) else None
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = best = nxt
+    if best is None:
+        return 1, 1
+    return best.start_mark.line + 1, best.start_mark.column + 1
+
+
+# --- seeding -----------------------------------------------------------------------------------
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_IDS, "|".join(parts)))
+
+
+def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -> None:
+    """Add the scenario's contents to ``world`` (which is normally empty)."""
+    problems: list[str] = []
+    if scenario.clock.start is not None:
+        start = scenario.clock.start
+        world.clock.set(start if start.tzinfo else start.replace(tzinfo=UTC))
+    if scenario.clock.speed is not None:
+        world.clock.set_speed(scenario.clock.speed)
+    if scenario.seed is not None:
+        world.seed = scenario.seed
+        world.rng.seed(scenario.seed)
+    if scenario.throttling:
+        world.throttler.configure(scenario.throttling)
+    now = world.now()
+    for t in scenario.tenants:
+        tid = str(t.id)
+        world.directory.tenants[tid.lower()] = Tenant(tid, t.name, t.domain, t.country)
+        for s in t.subscriptions:
+            providers = s.providers if s.providers is not None else list(NAMESPACES)
+            sub = Subscription(
+                subscription_id=str(s.id),
+                tenant_id=tid,
+                display_name=s.name,
+                regions=list(s.regions),
+                providers={p.lower(): [p, "Registered"] for p in providers},
+            )
+            world.add_subscription(sub)
+            for rg in s.resource_groups:
+                try:
+                    resources.put_group(
+                        world, sub, rg.name, {"location": rg.location, "tags": rg.tags}
+                    )
+                except Exception as exc:  # ArmError, reported with the scenario's terms
+                    problems.append(f"resource group '{rg.name}' in '{s.name}': {exc}")
+    for a in scenario.applications:
+        home = _tenant_id(world, a.home_tenant, problems, f"application '{a.name}'")
+        if home is None:
+            continue
+        app = Application(str(a.app_id), a.name, home, a.multi_tenant)
+        for i, secret in enumerate(a.secrets):
+            start = _ts(secret.starts, now - 86400)
+            end = _ts(secret.expires, now + 2 * 365 * 86400)
+            app.secrets.append(
+                Secret(
+                    key_id=_uuid("secret", app.app_id, str(i)),
+                    value_sha256=hash_secret(secret.value),
+                    hint=secret.value[:3],
+                    display_name=secret.name,
+                    start=start,
+                    end=end,
+                )
+            )
+        for i, cert in enumerate(a.certificates):
+            pem = cert.pem
+            if cert.file:
+                pem = ((base_dir or Path.cwd()) / cert.file).read_text()
+            if not pem:
+                problems.append(f"application '{a.name}': certificate {i} has no 'file' or 'pem'")
+                continue
+            sha1, sha256 = certificate_thumbprints(pem)
+            app.certificates.append(
+                Certificate(
+                    key_id=_uuid("cert", app.app_id, str(i)),
+                    thumbprint_sha1=sha1,
+                    thumbprint_sha256=sha256,
+                    public_pem=pem,
+                    start=_ts(cert.starts, now - 86400),
+                    end=_ts(cert.expires, now + 2 * 365 * 86400),
+                )
+            )
+        world.directory.applications[app.app_id.lower()] = app
+        for tenant_ref in [home, *a.consented_in]:
+            tid = _tenant_id(world, tenant_ref, problems, f"consent of '{a.name}'")
+            if tid is None:
+                continue
+            if tid.lower() != home.lower() and not a.multi_tenant:
+                problems.append(
+                    f"application '{a.name}' is single-tenant and cannot be consented in "
+                    f"tenant '{tenant_ref}'"
+                )
+                continue
+            world.directory.add_service_principal(
+                ServicePrincipal(_uuid("sp", tid.lower(), app.app_id.lower()), app.app_id, tid, a.name)
+            )
+    for role in scenario.custom_roles:
+        tid = _tenant_id(world, role.tenant, problems, f"custom role '{role.name}'")
+        if tid is None:
+            continue
+        rbac.put_custom_role(
+            world,
+            tid,
+            {
+                "name": str(role.id or _uuid("role", tid, role.name)),
+                "roleName": role.name,
+                "description": role.description,
+                "assignableScopes": [_resolve_scope(world, s, problems) for s in role.assignable_scopes],
+                "permissions": [
+                    {"actions": role.actions, "notActions": role.not_actions,
+                     "dataActions": [], "notDataActions": []}
+                ],
+            },
+        )
+    for assignment in scenario.role_assignments:
+        _seed_assignment(world, assignment, problems)
+    for i, fault in enumerate(scenario.faults):
+        try:
+            world.faults.add(fault, f"scenario-{i}")
+        except (TypeError, ValueError) as exc:
+            problems.append(f"faults[{i}]: {exc}")
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _ts(value: datetime | None, default: float) -> float:
+    if value is None:
+        return default
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _tenant_id(world: World, ref: str, problems: list[str], what: str) -> str | None:
+    tenant = world.directory.tenant(ref)
+    if tenant is None:
+        for candidate in world.directory.tenants.values():
+            if candidate.display_name.lower() == ref.lower():
+                tenant = candidate
+                break
+    if tenant is None:
+        problems.append(f"{what}: unknown tenant '{ref}'")
+        return None
+    return tenant.tenant_id
+
+
+def _resolve_scope(world: World, scope: str, problems: list[str]) -> str:
+    parts = [p for p in scope.split("/") if p]
+    if len(parts) >= 2 and parts[0].lower() == "subscriptions":
+        ref = parts[1]
+        sub = world.subscription(ref) or next(
+            (s for s in world.subscriptions.values() if s.display_name.lower() == ref.lower()),
+            None,
+        )
+        if sub is None:
+            problems.append(f"scope '{scope}': unknown subscription '{ref}'")
+            return scope
+        parts[1] = sub.subscription_id
+    return "/" + "/".join(parts)
+
+
+def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]) -> None:
+    scope = _resolve_scope(world, spec.scope, problems)
+    sub_id = scope.split("/")[2] if scope.startswith("/subscriptions/") else None
+    sub = world.subscription(sub_id) if sub_id else None
+    if sub is None:
+        return
+    app = world.directory.application(spec.principal) or next(
+        (a for a in world.directory.applications.values() if a.display_name == spec.principal),
+        None,
+    )
+    if app is None:
+        problems.append(f"role assignment '{spec.role}' at '{spec.scope}': unknown application '{spec.principal}'")
+        return
+    sp = world.directory.service_principal_of(app.app_id, sub.tenant_id)
+    if sp is None:
+        problems.append(
+            f"role assignment for '{spec.principal}' at '{spec.scope}': the application has no "
+            f"service principal (no consent) in tenant '{sub.tenant_id}'"
+        )
+        return
+    role = builtin_roles().get(spec.role.lower()) or builtin_role_by_name(spec.role)
+    guid = role["name"] if role else None
+    if guid is None:
+        custom = next(
+            (r for r in rbac.custom_roles_of(world, sub.tenant_id) if r["roleName"] == spec.role),
+            None,
+        )
+        guid = custom["name"] if custom else None
+    if guid is None:
+        problems.append(f"role assignment at '{spec.scope}': unknown role '{spec.role}'")
+        return
+    try:
+        rbac.create_assignment(
+            world,
+            tenant_id=sub.tenant_id,
+            scope=scope,
+            name=_uuid("assignment", sp.object_id, guid, scope.lower()),
+            properties={
+                "roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+                "principalId": sp.object_id,
+                "principalType": "ServicePrincipal",
+            },
+            created_by=None,
+        )
+    except Exception as exc:  # ArmError with Azure's text
+        problems.append(f"role assignment '{spec.role}' for '{spec.principal}' at '{spec.scope}': {exc}")
+
+
+def scenario_secret(scenario: Scenario, app_name: str) -> str | None:
+    """The first secret of an application (for demos and tests that log in as it)."""
+    for app in scenario.applications:
+        if app.name == app_name or str(app.app_id) == app_name:
+            return app.secrets[0].value if app.secrets else None
+    return None
+
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_secret",
+    "seed_world",
+]
