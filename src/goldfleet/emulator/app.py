@@ -103,7 +103,9 @@ async def _read_body(scope: dict[str, Any], receive: Receive, limit: int) -> tup
 
 async def _send(send: Send, response: Response, *, head: bool) -> None:
     payload = response.encoded()
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
     if payload or response.status not in (204, 304):
         headers.append((b"content-type", response.content_type.encode()))
     headers.append((b"content-length", str(len(payload)).encode()))

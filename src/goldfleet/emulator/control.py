@@ -7,6 +7,7 @@ Documented in docs/emulator/control-api.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -41,136 +42,155 @@ def _clock(world: World) -> dict[str, Any]:
     return {"now": iso(world.now_dt()), "timestamp": world.now(), "speed": world.clock.speed}
 
 
+def info(ctx: Ctx, app: EmulatorApp) -> Response:
+    world = ctx.world
+    return json_response(
+        {
+            "clock": _clock(world),
+            "tenants": len(world.directory.tenants),
+            "subscriptions": len(world.subscriptions),
+            "resources": len(world.store),
+            "pendingTransitions": len(world.scheduler),
+            "stateDirectory": str(app.state_dir),
+        }
+    )
+
+
+def reset(ctx: Ctx) -> Response:
+    ctx.world.restore(World(seed=ctx.world.seed).snapshot())
+    ctx.world.log.clear()
+    return json_response({"reset": True, "clock": _clock(ctx.world)})
+
+
+def get_state(ctx: Ctx) -> Response:
+    return json_response(ctx.world.snapshot())
+
+
+def put_state(ctx: Ctx) -> Response:
+    try:
+        ctx.world.restore(_body(ctx))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidState", f"The state document is invalid: {exc}") from exc
+    return json_response({"restored": True, "clock": _clock(ctx.world)})
+
+
+def post_scenario(ctx: Ctx) -> Response:
+    text = ctx.request.body.decode("utf-8", "replace")
+    try:
+        scenario = parse_scenario(text, "<posted scenario>")
+        seed_world(ctx.world, scenario)
+    except ScenarioError as exc:
+        raise ArmError(400, "InvalidScenario", "; ".join(exc.problems)) from exc
+    return json_response({"seeded": True, "clock": _clock(ctx.world)})
+
+
+def get_clock(ctx: Ctx) -> Response:
+    return json_response(_clock(ctx.world))
+
+
+def put_clock(ctx: Ctx) -> Response:
+    body = _body(ctx)
+    clock = ctx.world.clock
+    try:
+        if "now" in body:
+            clock.set(parse_instant(str(body["now"])))
+        if "advanceSeconds" in body:
+            clock.advance(float(body["advanceSeconds"]))
+        if "speed" in body:
+            clock.set_speed(float(body["speed"]))
+    except (TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidClock", str(exc)) from exc
+    ran = ctx.world.advance_to_now()
+    return json_response({**_clock(ctx.world), "transitionsRun": ran})
+
+
+def get_faults(ctx: Ctx) -> Response:
+    return json_response({"value": ctx.world.faults.to_json()})
+
+
+def add_fault(ctx: Ctx) -> Response:
+    try:
+        rule = ctx.world.faults.add(_body(ctx), ctx.world.new_uuid())
+    except (TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidFault", str(exc)) from exc
+    return json_response(rule.to_json(), 201)
+
+
+def clear_faults(ctx: Ctx) -> Response:
+    ctx.world.faults.clear()
+    return empty_response(204)
+
+
+def requests(ctx: Ctx) -> Response:
+    try:
+        since = int(ctx.request.query.get("since", "0"))
+        limit = int(ctx.request.query.get("limit", "10000"))
+    except ValueError as exc:
+        raise ArmError(400, "InvalidParameter", str(exc)) from exc
+    entries = ctx.world.log.since(since, limit)
+    return json_response({"value": [e.to_json() for e in entries]})
+
+
+def clear_requests(ctx: Ctx) -> Response:
+    ctx.world.log.clear()
+    return empty_response(204)
+
+
+def counters(ctx: Ctx) -> Response:
+    return json_response(dict(ctx.world.log.counters))
+
+
+def get_throttling(ctx: Ctx) -> Response:
+    return json_response(ctx.world.throttler.settings())
+
+
+def put_throttling(ctx: Ctx) -> Response:
+    try:
+        ctx.world.throttler.configure(_body(ctx))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ArmError(400, "InvalidThrottling", str(exc)) from exc
+    return json_response(ctx.world.throttler.settings())
+
+
+def mint_token(ctx: Ctx, app: EmulatorApp) -> Response:
+    """Sign a token for a principal directly (tests: expired or foreign-audience tokens)."""
+    body = _body(ctx)
+    world = ctx.world
+    try:
+        tenant = world.directory.tenant(str(body["tenant"]))
+        app_id = str(body["appId"])
+    except KeyError as exc:
+        raise ArmError(400, "InvalidParameter", f"missing {exc}") from exc
+    sp = world.directory.service_principal_of(app_id, tenant.tenant_id) if tenant else None
+    if tenant is None or sp is None:
+        raise ArmError(404, "PrincipalNotFound", "No such service principal in that tenant.")
+    token, lifetime = app.tokens.issue(
+        tenant_id=tenant.tenant_id,
+        object_id=sp.object_id,
+        app_id=app_id,
+        audience=str(body.get("audience", "https://management.azure.com/")),
+        app_display_name=sp.display_name,
+        credential_kind="secret",
+        token_id=world.new_uuid(),
+        lifetime=int(body.get("lifetimeSeconds", 3599)),
+        not_before_offset=int(body.get("notBeforeOffsetSeconds", 0)),
+    )
+    return json_response({"access_token": token, "expires_in": lifetime})
+
+
+def get_scenario_yaml(ctx: Ctx) -> Response:
+    text = yaml.safe_dump(ctx.world.snapshot()["directory"], sort_keys=False)
+    return Response(status=200, raw=text.encode(), content_type="application/yaml")
+
+
 def register(router: Router, app: EmulatorApp) -> None:
-    def add(method: str, path: str, handler: Any) -> None:
-        router.add(method, PREFIX + path, handler, authenticated=False, rbac=False,
-                   api_version=False)
-
-    def info(ctx: Ctx) -> Response:
-        world = ctx.world
-        return json_response(
-            {
-                "clock": _clock(world),
-                "tenants": len(world.directory.tenants),
-                "subscriptions": len(world.subscriptions),
-                "resources": len(world.store),
-                "pendingTransitions": len(world.scheduler),
-                "stateDirectory": str(app.state_dir),
-            }
+    def add(method: str, path: str, handler: Callable[[Ctx], Response]) -> None:
+        router.add(
+            method, PREFIX + path, handler, authenticated=False, rbac=False, api_version=False
         )
 
-    def reset(ctx: Ctx) -> Response:
-        ctx.world.restore(World(seed=ctx.world.seed).snapshot())
-        ctx.world.log.clear()
-        return json_response({"reset": True, "clock": _clock(ctx.world)})
-
-    def get_state(ctx: Ctx) -> Response:
-        return json_response(ctx.world.snapshot())
-
-    def put_state(ctx: Ctx) -> Response:
-        try:
-            ctx.world.restore(_body(ctx))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ArmError(400, "InvalidState", f"The state document is invalid: {exc}") from exc
-        return json_response({"restored": True, "clock": _clock(ctx.world)})
-
-    def post_scenario(ctx: Ctx) -> Response:
-        text = ctx.request.body.decode("utf-8", "replace")
-        try:
-            scenario = parse_scenario(text, "<posted scenario>")
-            seed_world(ctx.world, scenario)
-        except ScenarioError as exc:
-            raise ArmError(400, "InvalidScenario", "; ".join(exc.problems)) from exc
-        return json_response({"seeded": True, "clock": _clock(ctx.world)})
-
-    def get_clock(ctx: Ctx) -> Response:
-        return json_response(_clock(ctx.world))
-
-    def put_clock(ctx: Ctx) -> Response:
-        body = _body(ctx)
-        clock = ctx.world.clock
-        try:
-            if "now" in body:
-                clock.set(parse_instant(str(body["now"])))
-            if "advanceSeconds" in body:
-                clock.advance(float(body["advanceSeconds"]))
-            if "speed" in body:
-                clock.set_speed(float(body["speed"]))
-        except (TypeError, ValueError) as exc:
-            raise ArmError(400, "InvalidClock", str(exc)) from exc
-        ran = ctx.world.advance_to_now()
-        return json_response({**_clock(ctx.world), "transitionsRun": ran})
-
-    def get_faults(ctx: Ctx) -> Response:
-        return json_response({"value": ctx.world.faults.to_json()})
-
-    def add_fault(ctx: Ctx) -> Response:
-        try:
-            rule = ctx.world.faults.add(_body(ctx), ctx.world.new_uuid())
-        except (TypeError, ValueError) as exc:
-            raise ArmError(400, "InvalidFault", str(exc)) from exc
-        return json_response(rule.to_json(), 201)
-
-    def clear_faults(ctx: Ctx) -> Response:
-        ctx.world.faults.clear()
-        return empty_response(204)
-
-    def requests(ctx: Ctx) -> Response:
-        try:
-            since = int(ctx.request.query.get("since", "0"))
-            limit = int(ctx.request.query.get("limit", "10000"))
-        except ValueError as exc:
-            raise ArmError(400, "InvalidParameter", str(exc)) from exc
-        entries = ctx.world.log.since(since, limit)
-        return json_response({"value": [e.to_json() for e in entries]})
-
-    def clear_requests(ctx: Ctx) -> Response:
-        ctx.world.log.clear()
-        return empty_response(204)
-
-    def counters(ctx: Ctx) -> Response:
-        return json_response(dict(ctx.world.log.counters))
-
-    def get_throttling(ctx: Ctx) -> Response:
-        return json_response(ctx.world.throttler.settings())
-
-    def put_throttling(ctx: Ctx) -> Response:
-        try:
-            ctx.world.throttler.configure(_body(ctx))
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise ArmError(400, "InvalidThrottling", str(exc)) from exc
-        return json_response(ctx.world.throttler.settings())
-
-    def mint_token(ctx: Ctx) -> Response:
-        """Sign a token for a principal directly (tests: expired or foreign-audience tokens)."""
-        body = _body(ctx)
-        world = ctx.world
-        try:
-            tenant = world.directory.tenant(str(body["tenant"]))
-            app_id = str(body["appId"])
-        except KeyError as exc:
-            raise ArmError(400, "InvalidParameter", f"missing {exc}") from exc
-        sp = world.directory.service_principal_of(app_id, tenant.tenant_id) if tenant else None
-        if tenant is None or sp is None:
-            raise ArmError(404, "PrincipalNotFound", "No such service principal in that tenant.")
-        token, lifetime = app.tokens.issue(
-            tenant_id=tenant.tenant_id,
-            object_id=sp.object_id,
-            app_id=app_id,
-            audience=str(body.get("audience", "https://management.azure.com/")),
-            app_display_name=sp.display_name,
-            credential_kind="secret",
-            token_id=world.new_uuid(),
-            lifetime=int(body.get("lifetimeSeconds", 3599)),
-            not_before_offset=int(body.get("notBeforeOffsetSeconds", 0)),
-        )
-        return json_response({"access_token": token, "expires_in": lifetime})
-
-    def get_scenario_yaml(ctx: Ctx) -> Response:
-        text = yaml.safe_dump(ctx.world.snapshot()["directory"], sort_keys=False)
-        return Response(status=200, raw=text.encode(), content_type="application/yaml")
-
-    add("GET", "", info)
+    add("GET", "", lambda ctx: info(ctx, app))
+    add("POST", "/tokens", lambda ctx: mint_token(ctx, app))
     add("POST", "/reset", reset)
     add("GET", "/state", get_state)
     add("PUT", "/state", put_state)
@@ -186,4 +206,3 @@ def register(router: Router, app: EmulatorApp) -> None:
     add("GET", "/counters", counters)
     add("GET", "/throttling", get_throttling)
     add("PUT", "/throttling", put_throttling)
-    add("POST", "/tokens", mint_token)

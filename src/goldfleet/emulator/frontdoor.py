@@ -64,8 +64,9 @@ class FrontDoor:
             note = exc.code
         except EntraError as exc:
             response = json_response(
-                exc.body(request_id, request.header("client-request-id") or request_id,
-                         world.now_dt()),
+                exc.body(
+                    request_id, request.header("client-request-id") or request_id, world.now_dt()
+                ),
                 exc.status,
             )
             note = f"AADSTS{exc.code}"
@@ -188,7 +189,8 @@ class FrontDoor:
             raise ArmError(
                 401,
                 "InvalidAuthenticationToken",
-                "The access token is invalid." if exc.reason != "signature"
+                "The access token is invalid."
+                if exc.reason != "signature"
                 else "The access token has an invalid signature.",
             ) from exc
         audiences = self._audiences(base_url)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.entra.directory import (
     Application,
     Certificate,
@@ -211,95 +212,12 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
         world.rng.seed(scenario.seed)
     if scenario.throttling:
         world.throttler.configure(scenario.throttling)
-    now = world.now()
-    for t in scenario.tenants:
-        tid = str(t.id)
-        world.directory.tenants[tid.lower()] = Tenant(tid, t.name, t.domain, t.country)
-        for s in t.subscriptions:
-            providers = s.providers if s.providers is not None else list(NAMESPACES)
-            sub = Subscription(
-                subscription_id=str(s.id),
-                tenant_id=tid,
-                display_name=s.name,
-                regions=list(s.regions),
-                providers={p.lower(): [p, "Registered"] for p in providers},
-            )
-            world.add_subscription(sub)
-            for rg in s.resource_groups:
-                try:
-                    resources.put_group(
-                        world, sub, rg.name, {"location": rg.location, "tags": rg.tags}
-                    )
-                except Exception as exc:  # ArmError, reported with the scenario's terms
-                    problems.append(f"resource group '{rg.name}' in '{s.name}': {exc}")
-    for a in scenario.applications:
-        home = _tenant_id(world, a.home_tenant, problems, f"application '{a.name}'")
-        if home is None:
-            continue
-        app = Application(str(a.app_id), a.name, home, a.multi_tenant)
-        for i, secret in enumerate(a.secrets):
-            start = _ts(secret.starts, now - 86400)
-            end = _ts(secret.expires, now + 2 * 365 * 86400)
-            app.secrets.append(
-                Secret(
-                    key_id=_uuid("secret", app.app_id, str(i)),
-                    value_sha256=hash_secret(secret.value),
-                    hint=secret.value[:3],
-                    display_name=secret.name,
-                    start=start,
-                    end=end,
-                )
-            )
-        for i, cert in enumerate(a.certificates):
-            pem = cert.pem
-            if cert.file:
-                pem = ((base_dir or Path.cwd()) / cert.file).read_text()
-            if not pem:
-                problems.append(f"application '{a.name}': certificate {i} has no 'file' or 'pem'")
-                continue
-            sha1, sha256 = certificate_thumbprints(pem)
-            app.certificates.append(
-                Certificate(
-                    key_id=_uuid("cert", app.app_id, str(i)),
-                    thumbprint_sha1=sha1,
-                    thumbprint_sha256=sha256,
-                    public_pem=pem,
-                    start=_ts(cert.starts, now - 86400),
-                    end=_ts(cert.expires, now + 2 * 365 * 86400),
-                )
-            )
-        world.directory.applications[app.app_id.lower()] = app
-        for tenant_ref in [home, *a.consented_in]:
-            tid = _tenant_id(world, tenant_ref, problems, f"consent of '{a.name}'")
-            if tid is None:
-                continue
-            if tid.lower() != home.lower() and not a.multi_tenant:
-                problems.append(
-                    f"application '{a.name}' is single-tenant and cannot be consented in "
-                    f"tenant '{tenant_ref}'"
-                )
-                continue
-            world.directory.add_service_principal(
-                ServicePrincipal(_uuid("sp", tid.lower(), app.app_id.lower()), app.app_id, tid, a.name)
-            )
+    for tenant in scenario.tenants:
+        _seed_tenant(world, tenant, problems)
+    for app in scenario.applications:
+        _seed_application(world, app, base_dir or Path.cwd(), problems)
     for role in scenario.custom_roles:
-        tid = _tenant_id(world, role.tenant, problems, f"custom role '{role.name}'")
-        if tid is None:
-            continue
-        rbac.put_custom_role(
-            world,
-            tid,
-            {
-                "name": str(role.id or _uuid("role", tid, role.name)),
-                "roleName": role.name,
-                "description": role.description,
-                "assignableScopes": [_resolve_scope(world, s, problems) for s in role.assignable_scopes],
-                "permissions": [
-                    {"actions": role.actions, "notActions": role.not_actions,
-                     "dataActions": [], "notDataActions": []}
-                ],
-            },
-        )
+        _seed_custom_role(world, role, problems)
     for assignment in scenario.role_assignments:
         _seed_assignment(world, assignment, problems)
     for i, fault in enumerate(scenario.faults):
@@ -309,6 +227,100 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
             problems.append(f"faults[{i}]: {exc}")
     if problems:
         raise ScenarioError(problems)
+
+
+def _seed_tenant(world: World, spec: TenantSpec, problems: list[str]) -> None:
+    tid = str(spec.id)
+    world.directory.tenants[tid.lower()] = Tenant(tid, spec.name, spec.domain, spec.country)
+    for s in spec.subscriptions:
+        providers = s.providers if s.providers is not None else list(NAMESPACES)
+        sub = Subscription(
+            subscription_id=str(s.id),
+            tenant_id=tid,
+            display_name=s.name,
+            regions=list(s.regions),
+            providers={p.lower(): [p, "Registered"] for p in providers},
+        )
+        world.add_subscription(sub)
+        for rg in s.resource_groups:
+            try:
+                resources.put_group(world, sub, rg.name, {"location": rg.location, "tags": rg.tags})
+            except ArmError as exc:
+                problems.append(f"resource group '{rg.name}' in '{s.name}': {exc.message}")
+
+
+def _seed_application(
+    world: World, spec: ApplicationSpec, base_dir: Path, problems: list[str]
+) -> None:
+    home = _tenant_id(world, spec.home_tenant, problems, f"application '{spec.name}'")
+    if home is None:
+        return
+    now = world.now()
+    app = Application(str(spec.app_id), spec.name, home, spec.multi_tenant)
+    for i, secret in enumerate(spec.secrets):
+        app.secrets.append(
+            Secret(
+                key_id=_uuid("secret", app.app_id, str(i)),
+                value_sha256=hash_secret(secret.value),
+                hint=secret.value[:3],
+                display_name=secret.name,
+                start=_ts(secret.starts, now - 86400),
+                end=_ts(secret.expires, now + 2 * 365 * 86400),
+            )
+        )
+    for i, cert in enumerate(spec.certificates):
+        pem = (base_dir / cert.file).read_text() if cert.file else cert.pem
+        if not pem:
+            problems.append(f"application '{spec.name}': certificate {i} has no 'file' or 'pem'")
+            continue
+        sha1, sha256 = certificate_thumbprints(pem)
+        app.certificates.append(
+            Certificate(
+                key_id=_uuid("cert", app.app_id, str(i)),
+                thumbprint_sha1=sha1,
+                thumbprint_sha256=sha256,
+                public_pem=pem,
+                start=_ts(cert.starts, now - 86400),
+                end=_ts(cert.expires, now + 2 * 365 * 86400),
+            )
+        )
+    world.directory.applications[app.app_id.lower()] = app
+    for tenant_ref in [home, *spec.consented_in]:
+        tid = _tenant_id(world, tenant_ref, problems, f"consent of '{spec.name}'")
+        if tid is None:
+            continue
+        if tid.lower() != home.lower() and not spec.multi_tenant:
+            problems.append(
+                f"application '{spec.name}' is single-tenant and cannot be consented in "
+                f"tenant '{tenant_ref}'"
+            )
+            continue
+        oid = _uuid("sp", tid.lower(), app.app_id.lower())
+        world.directory.add_service_principal(ServicePrincipal(oid, app.app_id, tid, spec.name))
+
+
+def _seed_custom_role(world: World, spec: CustomRoleSpec, problems: list[str]) -> None:
+    tid = _tenant_id(world, spec.tenant, problems, f"custom role '{spec.name}'")
+    if tid is None:
+        return
+    scopes = [_resolve_scope(world, s, problems) for s in spec.assignable_scopes]
+    permission = {
+        "actions": spec.actions,
+        "notActions": spec.not_actions,
+        "dataActions": [],
+        "notDataActions": [],
+    }
+    rbac.put_custom_role(
+        world,
+        tid,
+        {
+            "name": str(spec.id or _uuid("role", tid, spec.name)),
+            "roleName": spec.name,
+            "description": spec.description,
+            "assignableScopes": scopes,
+            "permissions": [permission],
+        },
+    )
 
 
 def _ts(value: datetime | None, default: float) -> float:
@@ -356,7 +368,10 @@ def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]
         None,
     )
     if app is None:
-        problems.append(f"role assignment '{spec.role}' at '{spec.scope}': unknown application '{spec.principal}'")
+        problems.append(
+            f"role assignment '{spec.role}' at '{spec.scope}': "
+            f"unknown application '{spec.principal}'"
+        )
         return
     sp = world.directory.service_principal_of(app.app_id, sub.tenant_id)
     if sp is None:
@@ -390,7 +405,9 @@ def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]
             created_by=None,
         )
     except Exception as exc:  # ArmError with Azure's text
-        problems.append(f"role assignment '{spec.role}' for '{spec.principal}' at '{spec.scope}': {exc}")
+        problems.append(
+            f"role assignment '{spec.role}' for '{spec.principal}' at '{spec.scope}': {exc}"
+        )
 
 
 def scenario_secret(scenario: Scenario, app_name: str) -> str | None:

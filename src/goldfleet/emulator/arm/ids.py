@@ -26,8 +26,8 @@ def _last_providers_index(parts: list[str]) -> int:
 def parent_and_type(resource_id: str) -> tuple[str, str]:
     """The id of the parent scope and the full type of ``resource_id``.
 
-    >>> parent_and_type("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g")
-    ('/subscriptions/s/resourceGroups/rg', 'Microsoft.Compute/galleries')
+    >>> parent_and_type("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i")
+    ('/subscriptions/s/resourceGroups/rg', 'Microsoft.Compute/images')
     """
     parts = segments(resource_id)
     p = _last_providers_index(parts)
@@ -40,10 +40,7 @@ def parent_and_type(resource_id: str) -> tuple[str, str]:
     namespace = parts[p + 1]
     rest = parts[p + 2 :]
     types = rest[0::2]
-    if len(rest) <= 2:
-        parent = "/" + "/".join(parts[:p])
-    else:
-        parent = "/" + "/".join(parts[:-2])
+    parent = "/" + "/".join(parts[:p] if len(rest) <= 2 else parts[:-2])
     return (parent if parent != "/" else ""), "/".join([namespace, *types])
 
 
@@ -125,4 +122,4 @@ def is_within(scope: str, resource: str) -> bool:
     """True when ``resource`` is ``scope`` or lies beneath it (segment-wise, case-insensitive)."""
     s = scope.lower().rstrip("/")
     r = resource.lower().rstrip("/")
-    return s == "" or r == s or r.startswith(s + "/")
+    return s in ("", r) or r.startswith(s + "/")

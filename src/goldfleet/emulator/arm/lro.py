@@ -122,7 +122,5 @@ def lro_headers(
     if op.arm_level:
         headers["Location"] = f"{base_url}{op.result_path()}?api-version={api_version}"
     if async_header and not op.arm_level:
-        headers["Azure-AsyncOperation"] = (
-            f"{base_url}{op.status_path()}?api-version={api_version}"
-        )
+        headers["Azure-AsyncOperation"] = f"{base_url}{op.status_path()}?api-version={api_version}"
     return headers

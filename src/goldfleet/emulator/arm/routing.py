@@ -87,9 +87,7 @@ class Router:
         literals, names, any_scope, namespace = _compile(pattern)
         method_set = frozenset([methods] if isinstance(methods, str) else methods)
         options.setdefault("namespace", namespace)
-        route = Route(
-            method_set, pattern, literals, names, handler, any_scope=any_scope, **options
-        )
+        route = Route(method_set, pattern, literals, names, handler, any_scope=any_scope, **options)
         self.routes.append(route)
         if any_scope:
             self._scoped.append(route)

@@ -33,9 +33,7 @@ def accepted_audiences(base_url: str) -> set[str]:
 
 def register(router: Router, tokens: TokenService, key: SigningKey) -> None:
     def add(methods: str | list[str], pattern: str, handler: Callable[[Ctx], Response]) -> None:
-        router.add(
-            methods, pattern, handler, authenticated=False, rbac=False, api_version=False
-        )
+        router.add(methods, pattern, handler, authenticated=False, rbac=False, api_version=False)
 
     def openid_configuration(ctx: Ctx) -> Response:
         """GET /{tenant}/v2.0/.well-known/openid-configuration"""

@@ -129,9 +129,7 @@ def create_assignment(
     role_definition_id = str(properties.get("roleDefinitionId") or "")
     principal_id = str(properties.get("principalId") or "")
     if not role_definition_id:
-        raise ArmError(
-            400, "InvalidRoleDefinitionId", "The role definition ID '' is not valid."
-        )
+        raise ArmError(400, "InvalidRoleDefinitionId", "The role definition ID '' is not valid.")
     if not principal_id:
         raise ArmError(400, "InvalidPrincipalId", "A valid principal ID must be specified.")
     guid = role_guid(role_definition_id)
@@ -209,7 +207,9 @@ def delete_assignment(world: World, resource_id: str) -> dict[str, Any] | None:
     return removed.body if removed else None
 
 
-def assignments_for_scope(world: World, scope: str, filter_text: str | None) -> list[dict[str, Any]]:
+def assignments_for_scope(
+    world: World, scope: str, filter_text: str | None
+) -> list[dict[str, Any]]:
     """Assignments visible at ``scope``: at, above and below it; ``atScope()`` drops those below.
 
     Supported ``$filter`` forms: ``atScope()``, ``principalId eq '{id}'``, ``assignedTo('{id}')``

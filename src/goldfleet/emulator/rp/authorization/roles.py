@@ -28,9 +28,7 @@ def builtin_role_by_name(role_name: str) -> dict[str, Any] | None:
 
 @lru_cache(maxsize=4096)
 def _pattern(action: str) -> re.Pattern[str]:
-    return re.compile(
-        "^" + ".*".join(re.escape(p) for p in action.split("*")) + "$", re.IGNORECASE
-    )
+    return re.compile("^" + ".*".join(re.escape(p) for p in action.split("*")) + "$", re.IGNORECASE)
 
 
 def permits(permissions: list[dict[str, Any]], action: str) -> bool:

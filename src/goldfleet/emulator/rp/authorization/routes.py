@@ -126,11 +126,17 @@ def put_definition(ctx: Ctx) -> Response:
             400, "RoleDefinitionUpdateNotPermitted", "Built-in role definitions cannot be changed."
         )
     if not _GUID.match(guid):
-        raise ArmError(400, "InvalidRoleDefinitionId", f"The role definition ID '{guid}' is not valid.")
+        raise ArmError(
+            400, "InvalidRoleDefinitionId", f"The role definition ID '{guid}' is not valid."
+        )
     props = ctx.request.json_object().get("properties") or {}
     role_name = str(props.get("roleName") or "").strip()
     if not role_name:
-        raise ArmError(400, "RoleDefinitionNameNullOrEmpty", "The role definition name cannot be null or empty.")
+        raise ArmError(
+            400,
+            "RoleDefinitionNameNullOrEmpty",
+            "The role definition name cannot be null or empty.",
+        )
     scopes = props.get("assignableScopes") or []
     if not isinstance(scopes, list) or not scopes:
         raise ArmError(

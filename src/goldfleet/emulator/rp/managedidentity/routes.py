@@ -68,7 +68,9 @@ def put_identity(ctx: Ctx) -> Response:
     body = ctx.request.json_object()
     location = body.get("location")
     if not isinstance(location, str) or not location:
-        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        raise ArmError(
+            400, "LocationRequired", "The location property is required for this definition."
+        )
     location = resources.check_location(sub, location, TYPE)
     existing = ctx.world.store.get(_id(ctx))
     if existing is not None:
@@ -76,7 +78,8 @@ def put_identity(ctx: Ctx) -> Response:
         return json_response(existing.body, 200)
     principal_id, client_id = ctx.world.new_uuid(), ctx.world.new_uuid()
     now = iso(ctx.world.now_dt())
-    identity = {
+    identity_id = f"{group.id}/providers/{TYPE}/{name}"
+    identity: dict[str, Any] = {
         "id": f"{group.id}/providers/{TYPE}/{name}",
         "name": name,
         "type": TYPE,
@@ -105,7 +108,7 @@ def put_identity(ctx: Ctx) -> Response:
             tenant_id=sub.tenant_id,
             display_name=name,
             kind="ManagedIdentity",
-            resource_id=identity["id"],
+            resource_id=identity_id,
         )
     )
     return json_response(identity, 201)

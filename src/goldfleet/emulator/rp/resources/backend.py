@@ -127,16 +127,22 @@ def _check_tags(tags: dict[str, Any]) -> None:
             )
         if not isinstance(value, str) or len(value) > 256:
             raise ArmError(
-                400, "InvalidTagValueLength", f"The tag value of '{key}' must be a string of at most 256 characters."
+                400,
+                "InvalidTagValueLength",
+                f"The tag value of '{key}' must be a string of at most 256 characters.",
             )
 
 
-def patch_group(world: World, subscription_id: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+def patch_group(
+    world: World, subscription_id: str, name: str, body: dict[str, Any]
+) -> dict[str, Any]:
     item = get_group(world, subscription_id, name)
     if "tags" in body:
         tags = body["tags"] or {}
         if not isinstance(tags, dict):
-            raise ArmError(400, "InvalidTagFormat", "The tags must be an object of names to values.")
+            raise ArmError(
+                400, "InvalidTagFormat", "The tags must be an object of names to values."
+            )
         _check_tags(tags)
         item.body["tags"] = tags
     if "managedBy" in body:

@@ -342,8 +342,10 @@ def operation_result(ctx: Ctx) -> Response:
     """GET .../operationResults/{operationId}: 202 while running, then the outcome."""
     op = _operation(ctx)
     if op.status not in TERMINAL:
-        headers = {"Location": ctx.request.base_url + ctx.request.path + "?" +
-                   ctx.request.query_string, "Retry-After": "1"}
+        headers = {
+            "Location": ctx.request.base_url + ctx.request.path + "?" + ctx.request.query_string,
+            "Retry-After": "1",
+        }
         return empty_response(202, headers)
     if op.status != "Succeeded":
         status = op.result_status if op.result_status >= 400 else 500
@@ -364,8 +366,14 @@ OPERATION_KINDS = (
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/metadata/endpoints", metadata_endpoints,
-               authenticated=False, rbac=False, api_version=False)
+    router.add(
+        "GET",
+        "/metadata/endpoints",
+        metadata_endpoints,
+        authenticated=False,
+        rbac=False,
+        api_version=False,
+    )
     router.add("GET", "/tenants", list_tenants, rbac=False)
     router.add("GET", "/subscriptions", list_subscriptions, rbac=False)
     router.add("GET", "/subscriptions/{subscriptionId}", get_subscription)
@@ -380,12 +388,20 @@ def register(router: Router) -> None:
     router.add("GET", f"{RG}/resources", list_resources)
     router.add("GET", "/subscriptions/{subscriptionId}/providers", list_providers)
     router.add("GET", "/subscriptions/{subscriptionId}/providers/{namespace}", get_provider)
-    router.add("POST", "/subscriptions/{subscriptionId}/providers/{namespace}/register",
-               register_provider)
-    router.add("POST", "/subscriptions/{subscriptionId}/providers/{namespace}/unregister",
-               unregister_provider)
-    router.add("GET", "/subscriptions/{subscriptionId}/operationresults/{operationId}",
-               operation_result, rbac=False)
+    router.add(
+        "POST", "/subscriptions/{subscriptionId}/providers/{namespace}/register", register_provider
+    )
+    router.add(
+        "POST",
+        "/subscriptions/{subscriptionId}/providers/{namespace}/unregister",
+        unregister_provider,
+    )
+    router.add(
+        "GET",
+        "/subscriptions/{subscriptionId}/operationresults/{operationId}",
+        operation_result,
+        rbac=False,
+    )
     for kind in OPERATION_KINDS:
         router.add(
             "GET",

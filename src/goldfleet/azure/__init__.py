@@ -1,0 +1,1 @@
+"""The only part of goldfleet that imports the Azure SDK: clouds, credentials, clients, errors."""

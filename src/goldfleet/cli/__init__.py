@@ -1,0 +1,1 @@
+"""The command line: ``az``-style grammar over :mod:`goldfleet.api`, one module per noun."""

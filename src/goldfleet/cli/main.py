@@ -1,0 +1,39 @@
+"""The ``goldfleet`` command: the root Typer app, and the mapping of errors to exit codes
+(0 ok, 1 error, 2 usage) with a message and a hint instead of a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from goldfleet import __version__
+from goldfleet.cli import demo as demo_command
+from goldfleet.cli import emulator
+from goldfleet.cli.output import console, print_error
+from goldfleet.domain.errors import GoldfleetError
+
+app = typer.Typer(
+    name="goldfleet",
+    help="Azure Virtual Desktop golden images across many tenants.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(emulator.app, name="emulator")
+app.command(name="demo")(demo_command.demo)
+
+
+@app.command()
+def version() -> None:
+    """Print goldfleet's version."""
+    console.print(__version__)
+
+
+def run() -> None:
+    try:
+        app()
+    except GoldfleetError as error:
+        print_error(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
