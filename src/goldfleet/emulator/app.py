@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from goldfleet.emulator import control
+from goldfleet.emulator import control, graph
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Request, Response
 from goldfleet.emulator.arm.routing import Router
@@ -35,6 +35,7 @@ class EmulatorApp:
         self.tokens = TokenService(self.signing_key)
         self.router = Router()
         entra_routes.register(self.router, self.tokens, self.signing_key)
+        graph.register(self.router, self.tokens)
         resource_routes.register(self.router)
         authorization_routes.register(self.router)
         identity_routes.register(self.router)

@@ -107,6 +107,7 @@ def _config(app: EmulatorApp, options: EmulatorOptions, cert: ServerCertificate)
         loop="uvloop",
         http="httptools",
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=1,
         server_header=False,
         date_header=True,
     )
@@ -168,6 +169,7 @@ def running_emulator(options: EmulatorOptions | None = None) -> Iterator[Running
         yield running
     finally:
         server.should_exit = True
+        server.force_exit = True  # do not wait for clients' idle keep-alive connections
         thread.join(timeout=15)
         if options.state_file is not None:
             options.state_file.write_text(json.dumps(app.world.snapshot()))

@@ -206,8 +206,8 @@ def _verify_assertion(ctx: Ctx, app: Application, assertion: str) -> None:
         header = jwt.get_unverified_header(assertion)
     except jwt.PyJWTError as exc:
         raise errors.bad_assertion("is not a valid JWT.") from exc
-    x5t = str(header.get("x5t", ""))
-    x5t256 = str(header.get("x5t#S256", ""))
+    x5t = str(header.get("x5t", "")).rstrip("=")
+    x5t256 = str(header.get("x5t#S256", "")).rstrip("=")
     thumb_hex = _b64url_to_hex(x5t) if x5t else _b64url_to_hex(x5t256)
     cert = next(
         (

@@ -1,0 +1,217 @@
+"""Shared fixtures: a test world with two tenants and apps with and without roles, served by a
+real emulator over HTTPS, and helpers that build real Azure SDK clients against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from goldfleet.emulator import EmulatorOptions, RunningEmulator, running_emulator
+
+PROVIDER = "11111111-0000-4000-8000-000000000001"
+CUSTOMER = "22222222-0000-4000-8000-000000000002"
+PROVIDER_SUB = "aaaaaaaa-0000-4000-8000-00000000000a"
+CUSTOMER_SUB = "bbbbbbbb-0000-4000-8000-00000000000b"
+BARE_SUB = "cccccccc-0000-4000-8000-00000000000c"  # no providers registered
+GF_APP = "0a0a0a0a-0000-4000-8000-0000000000a1"  # multi-tenant, Contributor + UAA
+READER_APP = "0b0b0b0b-0000-4000-8000-0000000000b1"  # Reader on the provider sub
+NOROLE_APP = "0c0c0c0c-0000-4000-8000-0000000000c1"  # no role anywhere
+RG_APP = "0d0d0d0d-0000-4000-8000-0000000000d1"  # Contributor on one resource group
+OLD_APP = "0e0e0e0e-0000-4000-8000-0000000000e1"  # only an expired secret
+SECRET = "test-secret-value"
+
+
+@dataclass(frozen=True)
+class CertificateFiles:
+    pem_with_key: Path  # what CertificateCredential reads
+    public_pem: str  # what the scenario registers
+
+
+def make_certificate(directory: Path, name: str = "gf") -> CertificateFiles:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    public_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = directory / f"{name}.pem"
+    path.write_text(key_pem + public_pem)
+    return CertificateFiles(path, public_pem)
+
+
+def scenario_yaml(certificate_pem: str) -> str:
+    indented = "\n".join("          " + line for line in certificate_pem.strip().splitlines())
+    return f"""
+apiVersion: goldfleet.emulator/v1
+clock: {{start: "2026-11-23T08:00:00Z", speed: 0}}
+seed: 7
+tenants:
+  - id: {PROVIDER}
+    name: Provider
+    domain: provider.onmicrosoft.com
+    subscriptions:
+      - id: {PROVIDER_SUB}
+        name: provider-sub
+        regions: [westeurope, northeurope, uksouth]
+        resourceGroups:
+          - {{name: rg-images, location: westeurope, tags: {{purpose: images}}}}
+          - {{name: rg-other, location: northeurope}}
+      - id: {BARE_SUB}
+        name: bare-sub
+        providers: []
+        resourceGroups: [{{name: rg-bare, location: westeurope}}]
+  - id: {CUSTOMER}
+    name: Customer
+    domain: customer.onmicrosoft.com
+    subscriptions:
+      - id: {CUSTOMER_SUB}
+        name: customer-sub
+        regions: [australiaeast]
+        resourceGroups: [{{name: rg-hosts, location: australiaeast}}]
+applications:
+  - appId: {GF_APP}
+    name: gf
+    homeTenant: Provider
+    multiTenant: true
+    secrets: [{{value: "{SECRET}"}}]
+    certificates:
+      - pem: |
+{indented}
+    consentedIn: [Customer]
+  - {{appId: {READER_APP}, name: reader, homeTenant: Provider, secrets: [{{value: "{SECRET}"}}]}}
+  - {{appId: {NOROLE_APP}, name: norole, homeTenant: Provider, secrets: [{{value: "{SECRET}"}}]}}
+  - {{appId: {RG_APP}, name: rg-contributor, homeTenant: Provider, secrets: [{{value: "{SECRET}"}}]}}
+  - appId: {OLD_APP}
+    name: old
+    homeTenant: Provider
+    secrets: [{{value: "{SECRET}", expires: "2026-01-01T00:00:00Z"}}]
+roleAssignments:
+  - {{principal: gf, role: Contributor, scope: /subscriptions/provider-sub}}
+  - {{principal: gf, role: User Access Administrator, scope: /subscriptions/provider-sub}}
+  - {{principal: gf, role: Contributor, scope: /subscriptions/bare-sub}}
+  - {{principal: gf, role: Contributor, scope: /subscriptions/customer-sub}}
+  - {{principal: reader, role: Reader, scope: /subscriptions/provider-sub}}
+  - {{principal: rg-contributor, role: Contributor, scope: /subscriptions/provider-sub/resourceGroups/rg-images}}
+"""
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> CertificateFiles:
+    return make_certificate(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="session")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory, certificate: TestCertificate) -> Path:
+    path = tmp_path_factory.mktemp("scenario") / "test-world.yaml"
+    path.write_text(scenario_yaml(certificate.public_pem))
+    return path
+
+
+@pytest.fixture(scope="session")
+def emulator(
+    scenario_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningEmulator]:
+    """One emulator for the session. Tests that change the world restore it afterwards."""
+    options = EmulatorOptions(scenario=scenario_file, state_dir=tmp_path_factory.mktemp("emu"))
+    with running_emulator(options) as emu:
+        emu.baseline = emu.control("GET", "/state")  # type: ignore[attr-defined]
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator: RunningEmulator) -> Iterator[RunningEmulator]:
+    """The shared emulator, put back to the scenario's state after the test."""
+    yield emulator
+    emulator.control("PUT", "/state", emulator.baseline)  # type: ignore[attr-defined]
+    emulator.control("DELETE", "/faults")
+
+
+def sdk_kwargs(emu: RunningEmulator, **extra: Any) -> dict[str, Any]:
+    return {
+        "base_url": emu.endpoint,
+        "credential_scopes": [f"{emu.endpoint}/.default"],
+        "connection_verify": str(emu.ca_path),
+        "polling_interval": 1,
+        **extra,
+    }
+
+
+def secret_credential(
+    emu: RunningEmulator, app_id: str = GF_APP, tenant: str = PROVIDER, secret: str = SECRET
+) -> Any:
+    from azure.identity import ClientSecretCredential
+
+    return ClientSecretCredential(
+        tenant,
+        app_id,
+        secret,
+        authority=emu.endpoint,
+        disable_instance_discovery=True,
+        connection_verify=str(emu.ca_path),
+    )
+
+
+def resource_client(
+    emu: RunningEmulator,
+    app_id: str = GF_APP,
+    tenant: str = PROVIDER,
+    subscription: str = PROVIDER_SUB,
+    **extra: Any,
+) -> Any:
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    return ResourceManagementClient(
+        secret_credential(emu, app_id, tenant), subscription, **sdk_kwargs(emu, **extra)
+    )
+
+
+def raw(
+    emu: RunningEmulator,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> Any:
+    """A plain HTTPS request (for what the SDK would refuse to send)."""
+    import httpx
+
+    sent = dict(headers or {})
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(emu.ca_path))
+    with httpx.Client(verify=context, timeout=30) as client:
+        return client.request(
+            method, emu.endpoint + path, json=body, content=content, headers=sent
+        )
+
+
+def mint(emu: RunningEmulator, app_id: str = GF_APP, tenant: str = PROVIDER, **extra: Any) -> str:
+    body = {"tenant": tenant, "appId": app_id, "audience": emu.endpoint, **extra}
+    return str(emu.control("POST", "/tokens", body)["access_token"])
