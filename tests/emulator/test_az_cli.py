@@ -155,7 +155,9 @@ def last_seq(emulator: RunningEmulator) -> int:
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """One emulator for the module: the example MSP estate, plus (seeded through the control
+    API, so the example file stays as it is) an app with only Reader and an app with no role."""
     options = EmulatorOptions(scenario=SCENARIO, state_dir=tmp_path_factory.mktemp("emulator"))
     with running_emulator(options) as emu:
         emu.control(
@@ -195,10 +197,10 @@ def az_bin() -> Path:
 
 @pytest.fixture(scope="module")
 def logged_in(
-    emulator: RunningEmulator, az_bin: Path, tmp_path_factory: pytest.TempPathFactory
+    estate: RunningEmulator, az_bin: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Az, Any]:
     """az logged in once, as goldfleet-automation in the provider tenant; and what login said."""
-    az = Az(az_bin, emulator, tmp_path_factory.mktemp("az-config"))
+    az = Az(az_bin, estate, tmp_path_factory.mktemp("az-config"))
     az.register_cloud()
     return az, az.login(APP_ID, SECRET, PROVIDER_TENANT)
 
@@ -209,9 +211,9 @@ def az(logged_in: tuple[Az, Any]) -> Az:
 
 
 @pytest.fixture
-def fresh_az(emulator: RunningEmulator, az_bin: Path, tmp_path: Path) -> Az:
+def fresh_az(estate: RunningEmulator, az_bin: Path, tmp_path: Path) -> Az:
     """az with the emulator's cloud registered and set, logged in as nobody."""
-    az = Az(az_bin, emulator, tmp_path / "az-config")
+    az = Az(az_bin, estate, tmp_path / "az-config")
     az.register_cloud()
     return az
 
@@ -233,13 +235,13 @@ def test_az_is_the_pinned_version(az_bin: Path, tmp_path: Path) -> None:
 
 
 def test_login_as_service_principal_lists_the_provider_subscription(
-    logged_in: tuple[Az, Any], emulator: RunningEmulator
+    logged_in: tuple[Az, Any], estate: RunningEmulator
 ) -> None:
     az, login_output = logged_in
     cloud = az.json("cloud", "show", "--name", CLOUD)
     assert cloud["isActive"] is True
-    assert cloud["endpoints"]["resourceManager"] == f"{emulator.endpoint}/"
-    assert cloud["endpoints"]["activeDirectory"] == f"{emulator.endpoint}/"
+    assert cloud["endpoints"]["resourceManager"] == f"{estate.endpoint}/"
+    assert cloud["endpoints"]["activeDirectory"] == f"{estate.endpoint}/"
 
     assert [s["name"] for s in login_output] == ["northwind-images"]
     accounts = az.json("account", "list")
@@ -254,7 +256,7 @@ def test_login_as_service_principal_lists_the_provider_subscription(
 # --- 2. resource groups, with deletion as a long-running operation ---------------------------
 
 
-def test_resource_group_create_list_show_delete(az: Az, emulator: RunningEmulator) -> None:
+def test_resource_group_create_list_show_delete(az: Az, estate: RunningEmulator) -> None:
     created = az.json(
         "group",
         "create",
@@ -281,16 +283,16 @@ def test_resource_group_create_list_show_delete(az: Az, emulator: RunningEmulato
     shown = az.json("group", "show", "--name", "rg-az-test", "--subscription", PROVIDER_SUB)
     assert shown["tags"] == {"a": "b"}
 
-    before = last_seq(emulator)
-    speed = emulator.control("GET", "/clock")["speed"]
-    emulator.control("PUT", "/clock", {"speed": 1000})  # the deletion's seconds pass in ms
+    before = last_seq(estate)
+    speed = estate.control("GET", "/clock")["speed"]
+    estate.control("PUT", "/clock", {"speed": 1000})  # the deletion's seconds pass in ms
     try:
         az.run("group", "delete", "--name", "rg-az-test", "--yes", "--subscription", PROVIDER_SUB)
     finally:
-        emulator.control("PUT", "/clock", {"speed": speed})
+        estate.control("PUT", "/clock", {"speed": speed})
     seen = [
         (r["method"], r["path"].split("/")[3].lower(), r["status"])
-        for r in new_requests(emulator, before)
+        for r in new_requests(estate, before)
         if r["path"].lower().startswith(f"/subscriptions/{PROVIDER_SUB}/")
     ]
     # az waited for the operation: a 202 with a Location, then polls of it until 200
@@ -319,8 +321,8 @@ def _check_assignments(assignments: list[dict[str, Any]]) -> None:
     assert [a["roleDefinitionName"] for a in reader] == ["Reader"]
 
 
-def test_role_assignment_list_names_roles_and_principals(az: Az, emulator: RunningEmulator) -> None:
-    before = last_seq(emulator)
+def test_role_assignment_list_names_roles_and_principals(az: Az, estate: RunningEmulator) -> None:
+    before = last_seq(estate)
     _check_assignments(
         az.json("role", "assignment", "list", "--all", "--subscription", PROVIDER_SUB)
     )
@@ -335,7 +337,7 @@ def test_role_assignment_list_names_roles_and_principals(az: Az, emulator: Runni
             PROVIDER_SUB,
         )
     )
-    graph = [r for r in new_requests(emulator, before) if r["path"].startswith("/v1.0/")]
+    graph = [r for r in new_requests(estate, before) if r["path"].startswith("/v1.0/")]
     # az names principals with Graph's directoryObjects/getByIds, at the cloud's Graph endpoint
     # (metadata microsoftGraphResourceId: the emulator itself), with a token for that audience.
     assert [(r["method"], r["path"], r["status"]) for r in graph] == [
@@ -344,8 +346,8 @@ def test_role_assignment_list_names_roles_and_principals(az: Az, emulator: Runni
     assert {r["tenant"] for r in graph} == {PROVIDER_TENANT}
 
 
-def test_graph_wants_a_graph_token_not_an_arm_token(az: Az, emulator: RunningEmulator) -> None:
-    url = f"{emulator.endpoint}/v1.0/directoryObjects/getByIds"
+def test_graph_wants_a_graph_token_not_an_arm_token(az: Az, estate: RunningEmulator) -> None:
+    url = f"{estate.endpoint}/v1.0/directoryObjects/getByIds"
     principal_ids = sorted(
         {
             a["principalId"]
@@ -371,7 +373,7 @@ def test_graph_wants_a_graph_token_not_an_arm_token(az: Az, emulator: RunningEmu
         "--body",
         body,
         "--resource",
-        f"{emulator.endpoint}/",
+        f"{estate.endpoint}/",
     )
     assert sorted(o["appId"] for o in found["value"]) == sorted([APP_ID, READER_APP_ID])
     assert {o["@odata.type"] for o in found["value"]} == {"#microsoft.graph.servicePrincipal"}
@@ -464,16 +466,16 @@ def test_an_app_without_any_role_has_no_subscription_to_log_in_to(fresh_az: Az) 
 
 
 def test_a_provider_token_cannot_touch_a_customer_subscription(
-    fresh_az: Az, emulator: RunningEmulator
+    fresh_az: Az, estate: RunningEmulator
 ) -> None:
     fresh_az.login(APP_ID, SECRET, PROVIDER_TENANT)
 
     # az itself refuses first: it picks the token for a subscription from its own account list,
     # and logged in to the provider tenant it has never heard of the customer's subscription.
-    before = last_seq(emulator)
+    before = last_seq(estate)
     stderr = fresh_az.fails("group", "list", "--subscription", CUSTOMER_SUB)
     assert f"Subscription '{CUSTOMER_SUB}' not found" in stderr
-    assert not [r for r in new_requests(emulator, before) if CUSTOMER_SUB in r["path"]]
+    assert not [r for r in new_requests(estate, before) if CUSTOMER_SUB in r["path"]]
 
     # Handing ARM the provider-tenant token anyway: ARM rejects the tenant, as Azure does.
     token = fresh_az.json("account", "get-access-token")

@@ -41,6 +41,8 @@ class EmulatorApp:
         identity_routes.register(self.router)
         control.register(self.router, self)
         resource_routes.register_events(world.scheduler)
+        identity_routes.install(world)
+        authorization_routes.install(world)
         self.front_door = FrontDoor(world, self.router, self.tokens)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from goldfleet.emulator.arm.faults import FaultSet
 from goldfleet.emulator.arm.lro import Operations
 from goldfleet.emulator.arm.requestlog import RequestLog
 from goldfleet.emulator.arm.scheduler import Scheduler
-from goldfleet.emulator.arm.store import ResourceStore
+from goldfleet.emulator.arm.store import ResourceStore, StoredResource
 from goldfleet.emulator.arm.throttling import Throttler
 from goldfleet.emulator.entra.directory import Directory
 
@@ -67,6 +68,8 @@ class World:
         self.log = RequestLog()
         self.sections: dict[str, Any] = {}  # resource providers' own JSON-able state
         self.caches: dict[str, Any] = {}  # derived indexes; never snapshotted, dropped on restore
+        # resource type (lower-case) -> callbacks run after a resource of that type is deleted
+        self.deletion_hooks: dict[str, list[Callable[[World, StoredResource], None]]] = {}
         self.max_body_bytes = 4 * 1024 * 1024
 
     # --- time -----------------------------------------------------------------------------
@@ -79,6 +82,17 @@ class World:
     def advance_to_now(self) -> int:
         """Run the state transitions that are due at the current simulated time."""
         return self.scheduler.run_due(self, self.now())
+
+    def delete_resource(self, resource_id: str) -> StoredResource | None:
+        """Remove a resource and run what its provider must do when it goes (e.g. principals)."""
+        removed = self.store.delete(resource_id)
+        if removed is not None:
+            for hook in self.deletion_hooks.get(str(removed.body.get("type", "")).lower(), ()):
+                hook(self, removed)
+        return removed
+
+    def on_delete(self, resource_type: str, hook: Callable[[World, StoredResource], None]) -> None:
+        self.deletion_hooks.setdefault(resource_type.lower(), []).append(hook)
 
     # --- identity helpers -----------------------------------------------------------------
     def new_uuid(self) -> str:

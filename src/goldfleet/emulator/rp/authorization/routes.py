@@ -13,6 +13,7 @@ from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.rp.authorization import backend
 from goldfleet.emulator.rp.authorization.roles import builtin_roles, definition_body
+from goldfleet.emulator.world import World
 
 ASSIGNMENTS = "{scope*}/providers/Microsoft.Authorization/roleAssignments"
 DEFINITIONS = "{scope*}/providers/Microsoft.Authorization/roleDefinitions"
@@ -202,6 +203,11 @@ def delete_definition(ctx: Ctx) -> Response:
             )
     backend.delete_custom_role(ctx.world, guid)
     return json_response(definition_body(role, _definition_scope(ctx), role_type))
+
+
+def install(world: World) -> None:
+    """Assignments deleted with their resource group leave the RBAC index."""
+    world.on_delete(backend.ASSIGNMENT_TYPE, lambda w, _: backend.invalidate(w))
 
 
 def register(router: Router) -> None:

@@ -14,9 +14,10 @@ from goldfleet.emulator.arm.errors import ArmError, not_found, subscription_not_
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
+from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.entra.directory import ServicePrincipal
 from goldfleet.emulator.rp.resources import backend as resources
-from goldfleet.emulator.world import Subscription
+from goldfleet.emulator.world import Subscription, World
 
 TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 COLLECTION = (
@@ -126,11 +127,17 @@ def patch_identity(ctx: Ctx) -> Response:
 def delete_identity(ctx: Ctx) -> Response:
     """UserAssignedIdentities_Delete"""
     resources.get_group(ctx.world, ctx.param("subscriptionId"), ctx.param("resourceGroupName"))
-    removed = ctx.world.store.delete(_id(ctx))
-    if removed is None:
-        return empty_response(204)
-    ctx.world.directory.remove_service_principal(removed.body["properties"]["principalId"])
-    return empty_response(200)
+    removed = ctx.world.delete_resource(_id(ctx))
+    return empty_response(204 if removed is None else 200)
+
+
+def _remove_principal(world: World, identity: StoredResource) -> None:
+    world.directory.remove_service_principal(identity.body["properties"]["principalId"])
+
+
+def install(world: World) -> None:
+    """Deleting an identity (directly or with its resource group) deletes its principal."""
+    world.on_delete(TYPE, _remove_principal)
 
 
 def list_in_group(ctx: Ctx) -> Response:

@@ -9,7 +9,6 @@ from typing import Any
 from goldfleet.emulator.arm.errors import ArmError, resource_group_not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.authorization import backend as rbac
 from goldfleet.emulator.rp.resources.catalog import REGIONS, REGIONS_BY_NAME, normalise_location
 from goldfleet.emulator.world import Subscription, World
 
@@ -188,9 +187,8 @@ def finish_group_delete(world: World, args: dict[str, Any]) -> None:
     item = world.store.get(args["id"])
     if item is not None:
         for child in sorted(world.store.under(item.id), key=lambda c: -len(c.id)):
-            world.store.delete(child.id)
-        world.store.delete(item.id)
-        rbac.invalidate(world)
+            world.delete_resource(child.id)
+        world.delete_resource(item.id)
     world.operations.finish(args["op"], world.now(), result_status=200)
 
 
