@@ -34,6 +34,7 @@ from goldfleet.emulator.world import World
 log = logging.getLogger("goldfleet.emulator")
 
 MAX_AUXILIARY_TOKENS = 3
+CONTROL_PREFIX = "/_emulator"
 _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
     "Pragma": "no-cache",
@@ -85,6 +86,8 @@ class FrontDoor:
             response.headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if request.path.startswith(CONTROL_PREFIX):
+            return response  # harness traffic is not part of what clients did
         principal = ctx.principal
         world.log.record(
             method=request.method,

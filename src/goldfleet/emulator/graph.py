@@ -48,13 +48,12 @@ def register(router: Router, tokens: TokenService) -> None:
         principal = _authenticate(ctx, tokens)
         ids, types = _get_by_ids_body(ctx)
         found = []
-        for object_id in ids:
+        # service principals are the only directory objects the emulator has
+        wanted = not types or bool(types & {"serviceprincipal", "directoryobject"})
+        for object_id in ids if wanted else ():
             sp = ctx.world.directory.principal(object_id)
-            if sp is None or sp.tenant_id.lower() != principal.tenant_id.lower():
-                continue
-            if types and not types & {"serviceprincipal", "directoryobject"}:
-                continue
-            found.append(_service_principal_body(ctx, sp))
+            if sp is not None and sp.tenant_id.lower() == principal.tenant_id.lower():
+                found.append(_service_principal_body(ctx, sp))
         base = ctx.request.base_url
         return json_response(
             {"@odata.context": f"{base}/v1.0/$metadata#directoryObjects", "value": found}

@@ -57,7 +57,10 @@ class FaultSet:
             data["retry_after"] = spec["retryAfter"]
         data.setdefault("id", rule_id)
         rule = FaultRule(**data)
-        rule.pattern()  # reject a bad regular expression now, not at the first request
+        try:
+            rule.pattern()  # reject a bad regular expression now, not at the first request
+        except re.error as exc:
+            raise ValueError(f"'path' is not a valid regular expression: {exc}") from exc
         if not 0 <= rule.probability <= 1:
             raise ValueError("probability must be between 0 and 1")
         self.rules.append(rule)
