@@ -32,6 +32,7 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import queue
 import signal
 import ssl
 import subprocess
@@ -334,6 +335,27 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank]
 
 
+def collect(results: Any, workers: list[Any], deadline: float) -> list[dict[str, Any]]:
+    """One outcome per client process; fail fast if one dies without reporting."""
+    outcomes: list[dict[str, Any]] = []
+    while len(outcomes) < len(workers):
+        try:
+            outcomes.append(results.get(timeout=1))
+            continue
+        except queue.Empty:
+            pass
+        dead = [w for w in workers if w.exitcode not in (None, 0)]
+        if dead or time.monotonic() > deadline:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+            what = f"exit code {dead[0].exitcode}" if dead else "timeout"
+            raise SystemExit(f"a client process did not report ({what})")
+    for worker in workers:
+        worker.join(timeout=30)
+    return outcomes
+
+
 def run_phase(
     emulator: Emulator,
     token: str,
@@ -374,9 +396,7 @@ def run_phase(
     server_cpu_start = emulator.cpu_seconds()
     time.sleep(max(0.0, end - time.time()))
     server_cpu = emulator.cpu_seconds() - server_cpu_start
-    outcomes = [results.get(timeout=duration + 120) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
+    outcomes = collect(results, workers, deadline=time.monotonic() + 120)
     fatal = [o["fatal"] for o in outcomes if "fatal" in o]
     if fatal:
         raise SystemExit(f"a client process failed: {fatal[0]}")
@@ -456,7 +476,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     parser.add_argument(
-        "--processes", type=int, default=2, help="client processes sharing the connections"
+        "--processes",
+        type=int,
+        default=1,
+        help="client processes sharing the connections (1 is fastest on 2 cores)",
     )
     parser.add_argument(
         "--rate", type=float, default=TARGET_RPS, help="offered GET/s of the open-loop phase"

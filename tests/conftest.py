@@ -123,7 +123,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> CertificateFiles:
 
 
 @pytest.fixture(scope="session")
-def scenario_file(tmp_path_factory: pytest.TempPathFactory, certificate: TestCertificate) -> Path:
+def scenario_file(tmp_path_factory: pytest.TempPathFactory, certificate: CertificateFiles) -> Path:
     path = tmp_path_factory.mktemp("scenario") / "test-world.yaml"
     path.write_text(scenario_yaml(certificate.public_pem))
     return path
@@ -207,9 +207,7 @@ def raw(
 
     context = ssl.create_default_context(cafile=str(emu.ca_path))
     with httpx.Client(verify=context, timeout=30) as client:
-        return client.request(
-            method, emu.endpoint + path, json=body, content=content, headers=sent
-        )
+        return client.request(method, emu.endpoint + path, json=body, content=content, headers=sent)
 
 
 def mint(emu: RunningEmulator, app_id: str = GF_APP, tenant: str = PROVIDER, **extra: Any) -> str:

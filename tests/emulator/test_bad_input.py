@@ -20,17 +20,52 @@ from tests.conftest import GF_APP, PROVIDER, PROVIDER_SUB, mint, raw
 
 SEGMENTS = st.sampled_from(
     [
-        "subscriptions", PROVIDER_SUB, "resourceGroups", "rg-images", "providers",
-        "Microsoft.Authorization", "roleAssignments", "roleDefinitions", "Microsoft.Compute",
-        "Microsoft.ManagedIdentity", "userAssignedIdentities", "locations", "operationresults",
-        "tenants", "metadata", "endpoints", "register", "oauth2", "v2.0", "token", PROVIDER,
-        ".well-known", "openid-configuration", "_emulator", "state", "clock", "faults", "",
-        "%00", "..", "ü", "a" * 300,
+        "subscriptions",
+        PROVIDER_SUB,
+        "resourceGroups",
+        "rg-images",
+        "providers",
+        "Microsoft.Authorization",
+        "roleAssignments",
+        "roleDefinitions",
+        "Microsoft.Compute",
+        "Microsoft.ManagedIdentity",
+        "userAssignedIdentities",
+        "locations",
+        "operationresults",
+        "tenants",
+        "metadata",
+        "endpoints",
+        "register",
+        "oauth2",
+        "v2.0",
+        "token",
+        PROVIDER,
+        ".well-known",
+        "openid-configuration",
+        "_emulator",
+        "state",
+        "clock",
+        "faults",
+        "",
+        "%00",
+        "..",
+        "ü",
+        "a" * 300,
     ]
 ) | st.text(min_size=0, max_size=12)
 QUERY = st.sampled_from(
-    ["", "api-version=2021-04-01", "api-version=", "api-version=nope", "$filter=atScope()",
-     "$top=x", "$skiptoken=%%%", "api-version=2021-04-01&$filter=tagName eq 'a'", "monitor=true"]
+    [
+        "",
+        "api-version=2021-04-01",
+        "api-version=",
+        "api-version=nope",
+        "$filter=atScope()",
+        "$top=x",
+        "$skiptoken=%%%",
+        "api-version=2021-04-01&$filter=tagName eq 'a'",
+        "monitor=true",
+    ]
 )
 BODIES = st.one_of(
     st.just(b""),
@@ -38,7 +73,9 @@ BODIES = st.one_of(
     st.text(max_size=200).map(str.encode),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+        ),
         max_leaves=20,
     ).map(lambda v: json.dumps(v).encode()),
     st.just(b'{"location": "westeurope", "properties": {"roleDefinitionId": 5}}'),
@@ -58,9 +95,13 @@ def token(app: EmulatorApp) -> str:
     sp = app.world.directory.service_principal_of(GF_APP, PROVIDER)
     assert sp is not None
     return app.tokens.issue(
-        tenant_id=PROVIDER, object_id=sp.object_id, app_id=GF_APP,
-        audience="https://management.azure.com/", app_display_name="gf",
-        credential_kind="secret", token_id="fuzz",
+        tenant_id=PROVIDER,
+        object_id=sp.object_id,
+        app_id=GF_APP,
+        audience="https://management.azure.com/",
+        app_display_name="gf",
+        credential_kind="secret",
+        token_id="fuzz",
     )[0]
 
 
@@ -83,7 +124,12 @@ TEMPLATES = st.sampled_from(
         f"/{PROVIDER}/v2.0/.well-known/openid-configuration",
     ]
 )
-PATHS = TEMPLATES | TEMPLATES | TEMPLATES | st.lists(SEGMENTS, max_size=9).map(lambda parts: "/" + "/".join(parts))
+PATHS = (
+    TEMPLATES
+    | TEMPLATES
+    | TEMPLATES
+    | st.lists(SEGMENTS, max_size=9).map(lambda parts: "/" + "/".join(parts))
+)
 
 
 def test_random_requests_get_well_formed_answers(app, token):
@@ -105,8 +151,11 @@ def test_random_requests_get_well_formed_answers(app, token):
     def check(method, path, query, auth, content_type, body):
         headers = {"host": "127.0.0.1:1", "content-type": content_type}
         headers["authorization"] = {
-            "none": "", "valid": f"Bearer {token}", "garbage": "Bearer x.y.z",
-            "basic": "Basic Zm9vOmJhcg==", "empty": "Bearer ",
+            "none": "",
+            "valid": f"Bearer {token}",
+            "garbage": "Bearer x.y.z",
+            "basic": "Basic Zm9vOmJhcg==",
+            "empty": "Bearer ",
         }[auth]
         request = Request(method, path, query, headers, body, "https://127.0.0.1:1")
         before = app.world.snapshot() if path.startswith("/_emulator") else None
@@ -133,8 +182,11 @@ def test_random_requests_get_well_formed_answers(app, token):
 
 def test_huge_body_is_refused_with_413(emu):
     response = raw(
-        emu, "PUT", f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
-        token=mint(emu), content=b"{" + b" " * (5 * 1024 * 1024) + b"}",
+        emu,
+        "PUT",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
+        token=mint(emu),
+        content=b"{" + b" " * (5 * 1024 * 1024) + b"}",
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 413
@@ -143,8 +195,12 @@ def test_huge_body_is_refused_with_413(emu):
 
 def test_wrong_content_type_is_415(emu):
     response = raw(
-        emu, "PUT", f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
-        token=mint(emu), content=b"location=uksouth", headers={"Content-Type": "text/plain"},
+        emu,
+        "PUT",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
+        token=mint(emu),
+        content=b"location=uksouth",
+        headers={"Content-Type": "text/plain"},
     )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "UnsupportedMediaType"
@@ -152,8 +208,12 @@ def test_wrong_content_type_is_415(emu):
 
 def test_malformed_json_is_400_invalid_request_content(emu):
     response = raw(
-        emu, "PUT", f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
-        token=mint(emu), content=b'{"location": ', headers={"Content-Type": "application/json"},
+        emu,
+        "PUT",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-x?api-version=2021-04-01",
+        token=mint(emu),
+        content=b'{"location": ',
+        headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "InvalidRequestContent"
@@ -161,6 +221,7 @@ def test_malformed_json_is_400_invalid_request_content(emu):
 
 def test_unknown_route_without_token_is_401_and_with_token_501(emu):
     assert raw(emu, "GET", "/subscriptions/x/foo?api-version=2021-04-01").status_code == 401
-    response = raw(emu, "GET", f"/subscriptions/{PROVIDER_SUB}/foo/bar?api-version=2021-04-01", token=mint(emu))
+    response = raw(
+        emu, "GET", f"/subscriptions/{PROVIDER_SUB}/foo/bar?api-version=2021-04-01", token=mint(emu)
+    )
     assert response.status_code == 501
-

@@ -39,8 +39,14 @@ def test_fault_with_a_count_fires_that_many_times(emu):
     emu.control(
         "POST",
         "/faults",
-        {"path": "/resourcegroups/rg-images$", "method": "GET", "count": 2, "status": 503,
-         "code": "ServiceUnavailable", "message": "try later"},
+        {
+            "path": "/resourcegroups/rg-images$",
+            "method": "GET",
+            "count": 2,
+            "status": 503,
+            "code": "ServiceUnavailable",
+            "message": "try later",
+        },
     )
     token = mint(emu)
     path = f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-images?api-version=2021-04-01"
@@ -53,12 +59,20 @@ def test_fault_with_a_count_fires_that_many_times(emu):
 
 def test_sdk_sees_injected_conflict(emu):
     emu.control(
-        "POST", "/faults",
-        {"path": "rg-conflict", "method": "PUT", "status": 409, "code": "Conflict",
-         "message": "injected"},
+        "POST",
+        "/faults",
+        {
+            "path": "rg-conflict",
+            "method": "PUT",
+            "status": 409,
+            "code": "Conflict",
+            "message": "injected",
+        },
     )
     with pytest.raises(HttpResponseError) as caught:
-        resource_client(emu).resource_groups.create_or_update("rg-conflict", {"location": "uksouth"})
+        resource_client(emu).resource_groups.create_or_update(
+            "rg-conflict", {"location": "uksouth"}
+        )
     assert caught.value.error.code == "Conflict"
 
 
@@ -82,7 +96,9 @@ def test_request_log_records_who_did_what_when(emu):
 
 def test_scenario_can_be_posted(emu):
     response = raw(
-        emu, "POST", "/_emulator/scenario",
+        emu,
+        "POST",
+        "/_emulator/scenario",
         content=b"tenants:\n  - {id: 33333333-0000-4000-8000-000000000003, name: T3, domain: t3.example}\n",
     )
     assert response.status_code == 200

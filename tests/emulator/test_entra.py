@@ -29,7 +29,9 @@ def test_openid_configuration_points_back_at_the_emulator(emu):
 
 
 def test_unknown_tenant_is_answered_like_entra(emu):
-    response = raw(emu, "GET", "/no-such-tenant.onmicrosoft.com/v2.0/.well-known/openid-configuration")
+    response = raw(
+        emu, "GET", "/no-such-tenant.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_tenant"
@@ -54,7 +56,9 @@ def test_client_secret_token_is_a_signed_jwt_with_arm_claims(emu):
 
 def test_each_tenant_has_its_own_service_principal_for_a_multi_tenant_app(emu):
     scope = f"{emu.endpoint}/.default"
-    provider = jwt.decode(secret_credential(emu).get_token(scope).token, options={"verify_signature": False})
+    provider = jwt.decode(
+        secret_credential(emu).get_token(scope).token, options={"verify_signature": False}
+    )
     customer = jwt.decode(
         secret_credential(emu, tenant=CUSTOMER).get_token(scope).token,
         options={"verify_signature": False},

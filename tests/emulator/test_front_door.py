@@ -120,10 +120,14 @@ def test_resource_group_scoped_role_sees_only_its_group(emu):
     msi = ManagedServiceIdentityClient(
         secret_credential(emu, app_id=RG_APP), PROVIDER_SUB, **sdk_kwargs(emu)
     )
-    made = msi.user_assigned_identities.create_or_update("rg-images", "id-ok", {"location": "westeurope"})
+    made = msi.user_assigned_identities.create_or_update(
+        "rg-images", "id-ok", {"location": "westeurope"}
+    )
     assert made.principal_id
     with pytest.raises(HttpResponseError) as caught:
-        msi.user_assigned_identities.create_or_update("rg-other", "id-no", {"location": "westeurope"})
+        msi.user_assigned_identities.create_or_update(
+            "rg-other", "id-no", {"location": "westeurope"}
+        )
     assert caught.value.status_code == 403
 
 
@@ -133,13 +137,18 @@ def test_api_version_is_required_and_validated(emu):
     assert missing.status_code == 400
     assert error_of(missing)[0] == "MissingApiVersionParameter"
     bad = raw(
-        emu, "GET", f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version=2021-13-45", token=token
+        emu,
+        "GET",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version=2021-13-45",
+        token=token,
     )
     assert bad.status_code == 400
     assert error_of(bad)[0] == "InvalidApiVersionParameter"
     for version in ("2014-04-01", "2021-04-01", "2026-03-03", "2024-07-01-preview"):
         ok = raw(
-            emu, "GET", f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version={version}",
+            emu,
+            "GET",
+            f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version={version}",
             token=token,
         )
         assert ok.status_code == 200, version
@@ -148,7 +157,8 @@ def test_api_version_is_required_and_validated(emu):
 def test_names_and_paths_are_case_insensitive(emu):
     token = mint(emu)
     upper = raw(
-        emu, "GET",
+        emu,
+        "GET",
         f"/SUBSCRIPTIONS/{PROVIDER_SUB.upper()}/RESOURCEGROUPS/RG-IMAGES?api-version=2021-04-01",
         token=token,
     )
@@ -189,13 +199,16 @@ def test_unregistered_provider_is_registered_by_the_sdk_policy(emu, monkeypatch)
     monkeypatch.setattr(registration_policy, "time", types.SimpleNamespace(sleep=lambda _: None))
 
     before = raw(
-        emu, "GET",
+        emu,
+        "GET",
         f"/subscriptions/{BARE_SUB}/providers/Microsoft.ManagedIdentity?api-version=2021-04-01",
         token=mint(emu),
     ).json()
     assert before["registrationState"] == "NotRegistered"
     msi = ManagedServiceIdentityClient(secret_credential(emu), BARE_SUB, **sdk_kwargs(emu))
-    made = msi.user_assigned_identities.create_or_update("rg-bare", "id-1", {"location": "westeurope"})
+    made = msi.user_assigned_identities.create_or_update(
+        "rg-bare", "id-1", {"location": "westeurope"}
+    )
     assert made.name == "id-1"
     log = emu.control("GET", "/requests")["value"]
     statuses = [(e["method"], e["status"]) for e in log if BARE_SUB in e["path"]]
@@ -207,14 +220,22 @@ def test_unregistered_provider_is_registered_by_the_sdk_policy(emu, monkeypatch)
 def test_auxiliary_tokens_are_verified(emu):
     token = mint(emu)
     good = mint(emu, tenant=CUSTOMER)
-    ok = raw(emu, "GET", RG_PATH, token=token, headers={"x-ms-authorization-auxiliary": f"Bearer {good}"})
+    ok = raw(
+        emu, "GET", RG_PATH, token=token, headers={"x-ms-authorization-auxiliary": f"Bearer {good}"}
+    )
     assert ok.status_code == 200
-    bad = raw(emu, "GET", RG_PATH, token=token, headers={"x-ms-authorization-auxiliary": "Bearer junk"})
+    bad = raw(
+        emu, "GET", RG_PATH, token=token, headers={"x-ms-authorization-auxiliary": "Bearer junk"}
+    )
     assert bad.status_code == 401
     assert error_of(bad)[0] == "InvalidAuxiliaryToken"
     other_app = mint(emu, app_id=READER_APP)
     mixed = raw(
-        emu, "GET", RG_PATH, token=token, headers={"x-ms-authorization-auxiliary": f"Bearer {other_app}"}
+        emu,
+        "GET",
+        RG_PATH,
+        token=token,
+        headers={"x-ms-authorization-auxiliary": f"Bearer {other_app}"},
     )
     assert mixed.status_code == 401
     four = ", ".join([f"Bearer {good}"] * 4)

@@ -45,8 +45,16 @@ def role(name: str) -> list[dict]:
         ("Virtual Machine Contributor", "Microsoft.Compute/virtualMachines/start/action", True),
         ("Virtual Machine Contributor", "Microsoft.Network/virtualNetworks/write", False),
         ("Compute Gallery Image Reader", "Microsoft.Compute/galleries/images/versions/read", True),
-        ("Compute Gallery Image Reader", "Microsoft.Compute/galleries/images/versions/write", False),
-        ("Desktop Virtualization Contributor", "Microsoft.DesktopVirtualization/hostpools/write", True),
+        (
+            "Compute Gallery Image Reader",
+            "Microsoft.Compute/galleries/images/versions/write",
+            False,
+        ),
+        (
+            "Desktop Virtualization Contributor",
+            "Microsoft.DesktopVirtualization/hostpools/write",
+            True,
+        ),
     ],
 )
 def test_builtin_roles_match_actions_like_arm(role_name, action, allowed):
@@ -109,16 +117,23 @@ def test_unknown_principal_or_role_is_refused(emu):
     client = authorization(emu)
     with pytest.raises(HttpResponseError) as missing_principal:
         client.role_assignments.create(
-            SUB_SCOPE, str(uuid.uuid4()),
-            {"role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/"
-             "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principal_id": str(uuid.uuid4())},
+            SUB_SCOPE,
+            str(uuid.uuid4()),
+            {
+                "role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/"
+                "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                "principal_id": str(uuid.uuid4()),
+            },
         )
     assert missing_principal.value.error.code == "PrincipalNotFound"
     with pytest.raises(HttpResponseError) as missing_role:
         client.role_assignments.create(
-            SUB_SCOPE, str(uuid.uuid4()),
-            {"role_definition_id": f"/providers/Microsoft.Authorization/roleDefinitions/{uuid.uuid4()}",
-             "principal_id": str(uuid.uuid4())},
+            SUB_SCOPE,
+            str(uuid.uuid4()),
+            {
+                "role_definition_id": f"/providers/Microsoft.Authorization/roleDefinitions/{uuid.uuid4()}",
+                "principal_id": str(uuid.uuid4()),
+            },
         )
     assert missing_role.value.error.code == "RoleDefinitionDoesNotExist"
 
@@ -127,9 +142,13 @@ def test_a_reader_cannot_assign_roles(emu):
     client = authorization(emu, READER_APP)
     with pytest.raises(HttpResponseError) as caught:
         client.role_assignments.create(
-            SUB_SCOPE, str(uuid.uuid4()),
-            {"role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/"
-             "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principal_id": str(uuid.uuid4())},
+            SUB_SCOPE,
+            str(uuid.uuid4()),
+            {
+                "role_definition_id": "/providers/Microsoft.Authorization/roleDefinitions/"
+                "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                "principal_id": str(uuid.uuid4()),
+            },
         )
     assert caught.value.status_code == 403
     assert "'Microsoft.Authorization/roleAssignments/write'" in caught.value.error.message
@@ -153,7 +172,8 @@ def test_custom_role_grants_exactly_its_actions(emu):
         lambda: emu.world.directory.service_principal_of(NOROLE_APP, PROVIDER).object_id
     )
     client.role_assignments.create(
-        SUB_SCOPE, str(uuid.uuid4()),
+        SUB_SCOPE,
+        str(uuid.uuid4()),
         {"role_definition_id": definition.id, "principal_id": norole_oid},
     )
     limited = resource_client(emu, app_id=NOROLE_APP)

@@ -67,7 +67,8 @@ def test_delete_operation_headers_follow_arm(emu):
     client = resource_client(emu)
     client.resource_groups.create_or_update("rg-headers", {"location": "uksouth"})
     response = raw(
-        emu, "DELETE",
+        emu,
+        "DELETE",
         f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-headers?api-version=2021-04-01",
         token=mint(emu),
     )
@@ -84,7 +85,9 @@ def test_lists_page_with_next_link(emu):
     for i in range(120):
         client.resource_groups.create_or_update(f"rg-page-{i:03d}", {"location": "uksouth"})
     first = raw(
-        emu, "GET", f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version=2021-04-01",
+        emu,
+        "GET",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups?api-version=2021-04-01",
         token=mint(emu),
     ).json()
     assert len(first["value"]) == 100 and first["nextLink"].startswith(emu.endpoint)
@@ -94,5 +97,7 @@ def test_lists_page_with_next_link(emu):
 
 def test_tag_filter(emu):
     client = resource_client(emu)
-    found = list(client.resource_groups.list(filter="tagName eq 'purpose' and tagValue eq 'images'"))
+    found = list(
+        client.resource_groups.list(filter="tagName eq 'purpose' and tagValue eq 'images'")
+    )
     assert [g.name for g in found] == ["rg-images"]

@@ -15,7 +15,11 @@ def test_bucket_empties_then_429_with_retry_after(emu):
     emu.control("PUT", "/throttling", {"reads": {"burst": 3, "refillPerSecond": 1}})
     token = mint(emu)
     remaining = [
-        int(raw(emu, "GET", LIST, token=token).headers["x-ms-ratelimit-remaining-subscription-reads"])
+        int(
+            raw(emu, "GET", LIST, token=token).headers[
+                "x-ms-ratelimit-remaining-subscription-reads"
+            ]
+        )
         for _ in range(3)
     ]
     assert remaining == [2, 1, 0]
@@ -25,8 +29,11 @@ def test_bucket_empties_then_429_with_retry_after(emu):
     assert int(throttled.headers["Retry-After"]) >= 1
     # Writes have their own bucket.
     write = raw(
-        emu, "PUT", f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-w?api-version=2021-04-01",
-        token=token, body={"location": "uksouth"},
+        emu,
+        "PUT",
+        f"/subscriptions/{PROVIDER_SUB}/resourcegroups/rg-w?api-version=2021-04-01",
+        token=token,
+        body={"location": "uksouth"},
     )
     assert write.status_code == 201
     # Simulated time refills the bucket.

@@ -75,6 +75,8 @@ def serve(
             {"tenant_id": t.tenant_id, "display_name": t.display_name}
             for t in emulator_app.world.directory.tenants.values()
         ]
-        console.print(instructions(endpoint, ca_path, tenants), highlight=False, markup=False)
+        console.print(
+            instructions(endpoint, ca_path, tenants), highlight=False, markup=False, soft_wrap=True
+        )
 
     api.serve_emulator(options, ready)

@@ -10,7 +10,7 @@ from rich.console import Console
 from goldfleet.domain.errors import GoldfleetError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:

@@ -63,6 +63,9 @@ def register(router: Router, tokens: TokenService) -> None:
 
 
 def _answering_errors(handler: Handler) -> Handler:
+    import functools
+
+    @functools.wraps(handler)
     def serve(ctx: Ctx) -> Response:
         try:
             return handler(ctx)

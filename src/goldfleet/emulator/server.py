@@ -124,14 +124,31 @@ def prepare(options: EmulatorOptions) -> tuple[EmulatorApp, ServerCertificate, s
 
 
 def serve_forever(options: EmulatorOptions, on_ready: Any = None) -> None:
-    """Serve in the foreground until interrupted; save the state file on the way out."""
+    """Serve in the foreground until interrupted; save the state file on the way out.
+
+    ``on_ready(endpoint, ca_path, app)`` is called once the socket accepts connections.
+    """
+    import uvloop
+
     app, cert, endpoint = prepare(options)
     server = uvicorn.Server(_config(app, options, cert))
-    if on_ready is not None:
-        on_ready(endpoint, cert.ca_path, app)
+
+    async def announce() -> None:
+        while not server.started and not server.should_exit:
+            await asyncio.sleep(0.01)
+        if server.started and on_ready is not None:
+            on_ready(endpoint, cert.ca_path, app)
+
+    async def main() -> None:
+        watcher = asyncio.ensure_future(announce())
+        await server.serve()
+        watcher.cancel()
+
+    loop = uvloop.new_event_loop()
     try:
-        server.run()
+        loop.run_until_complete(main())
     finally:
+        loop.close()
         if options.state_file is not None:
             options.state_file.write_text(json.dumps(app.world.snapshot()))
 

@@ -1,0 +1,125 @@
+"""The goldfleet command: the demo end to end, `emulator serve` as a real process, and user
+mistakes answered with a message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from goldfleet.cli.main import app
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_reads_every_tenant_of_the_example_estate():
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for tenant in ("Northwind MSP", "Contoso Pharmacies", "Fabrikam Logistics", "Adatum Legal"):
+        assert tenant in result.output
+    assert "4 tenants read through the Azure SDK over HTTPS" in result.output
+    assert "rg-goldfleet-images" in result.output
+
+
+def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goldfleet",
+            "emulator",
+            "serve",
+            "--scenario",
+            str(tmp_path / "nope.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert "scenario file" in completed.stderr and "does not exist" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_with_an_invalid_scenario_names_the_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tenants:\n  - id: 11111111-0000-4000-8000-000000000001\n    name: x\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "goldfleet", "emulator", "serve", "--scenario", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert f"{bad}:2:5: tenants[0].domain: Field required" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_runs_prints_instructions_and_saves_state(tmp_path):
+    state = tmp_path / "state.json"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "goldfleet",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--scenario",
+            str(REPO / "examples/emulator/msp-estate.yaml"),
+            "--state",
+            str(state),
+            "--state-dir",
+            str(tmp_path / "dir"),
+            "--speed",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if line.startswith("Control API"):
+                break
+        text = "".join(lines)
+        endpoint = next(l.split()[-1] for l in lines if l.startswith("ARM endpoint:"))
+        ca = next(l.split()[-1] for l in lines if l.startswith("CA bundle:"))
+        assert (
+            f"az cloud register -n GoldfleetEmulator --endpoint-resource-manager {endpoint}/"
+            in text
+        )
+        assert "Northwind MSP" in text
+        context = ssl.create_default_context(cafile=ca)
+        with urllib.request.urlopen(
+            f"{endpoint}/metadata/endpoints?api-version=2022-09-01", context=context
+        ) as r:
+            assert json.loads(r.read())["resourceManager"] == endpoint + "/"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    saved = json.loads(state.read_text())
+    assert saved["format"] == "goldfleet-emulator-state/1"
+    assert len(saved["directory"]["tenants"]) == 4
+    # The CA is kept in the state directory and reused by the next start.
+    assert (tmp_path / "dir" / "ca.pem").exists()
+
+
+def test_version():
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0 and result.output.strip()
