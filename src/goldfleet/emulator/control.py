@@ -178,7 +178,7 @@ def mint_token(ctx: Ctx, app: EmulatorApp) -> Response:
     return json_response({"access_token": token, "expires_in": lifetime})
 
 
-def get_scenario_yaml(ctx: Ctx) -> Response:
+def get_directory(ctx: Ctx) -> Response:
     text = yaml.safe_dump(ctx.world.snapshot()["directory"], sort_keys=False)
     return Response(status=200, raw=text.encode(), content_type="application/yaml")
 
@@ -195,7 +195,7 @@ def register(router: Router, app: EmulatorApp) -> None:
     add("GET", "/state", get_state)
     add("PUT", "/state", put_state)
     add("POST", "/scenario", post_scenario)
-    add("GET", "/directory", get_scenario_yaml)
+    add("GET", "/directory", get_directory)
     add("GET", "/clock", get_clock)
     add("PUT", "/clock", put_clock)
     add("GET", "/faults", get_faults)

@@ -10,6 +10,7 @@ the moment a resource provider scheduled for them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from goldfleet.emulator.arm.clock import iso
@@ -55,8 +56,6 @@ class Operation:
         )
 
     def status_body(self) -> dict[str, Any]:
-        from datetime import UTC, datetime
-
         body: dict[str, Any] = {
             "id": self.status_path(),
             "name": self.id,
