@@ -335,6 +335,14 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank]
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all CPUs, everything but idle/iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def collect(results: Any, workers: list[Any], deadline: float) -> list[dict[str, Any]]:
     """One outcome per client process; fail fast if one dies without reporting."""
     outcomes: list[dict[str, Any]] = []
@@ -394,8 +402,10 @@ def run_phase(
         workers.append(worker)
     time.sleep(max(0.0, start - time.time()))
     server_cpu_start = emulator.cpu_seconds()
+    machine_start = machine_busy_seconds()
     time.sleep(max(0.0, end - time.time()))
     server_cpu = emulator.cpu_seconds() - server_cpu_start
+    machine_cpu = machine_busy_seconds() - machine_start
     outcomes = collect(results, workers, deadline=time.monotonic() + 120)
     fatal = [o["fatal"] for o in outcomes if "fatal" in o]
     if fatal:
@@ -407,6 +417,7 @@ def run_phase(
         statuses.update({int(k): v for k, v in o["statuses"].items()})
         errors.update(o["errors"])
     count = len(latencies)
+    client_cpu = sum(o["cpu"] for o in outcomes)
     return {
         "workload": workload,
         "mode": mode,
@@ -426,7 +437,9 @@ def run_phase(
         "error_kinds": dict(errors),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "server_cpu_pct": round(100 * server_cpu / duration, 1),
-        "client_cpu_pct": round(100 * sum(o["cpu"] for o in outcomes) / duration, 1),
+        "client_cpu_pct": round(100 * client_cpu / duration, 1),
+        # everything else the machine did meanwhile (other processes, the kernel's softirqs)
+        "other_cpu_pct": round(100 * max(0.0, machine_cpu - server_cpu - client_cpu) / duration, 1),
     }
 
 
@@ -457,6 +470,7 @@ def print_table(phases: list[dict[str, Any]]) -> None:
     header = (
         f"{'workload':<9}{'mode':<11}{'conns':>6}{'procs':>6}{'req/s':>9}{'p50 ms':>9}"
         f"{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}{'srv cpu':>9}{'cli cpu':>9}"
+        f"{'other':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -466,7 +480,7 @@ def print_table(phases: list[dict[str, Any]]) -> None:
             f"{p['workload']:<9}{mode:<11}{p['connections']:>6}{p['client_processes']:>6}"
             f"{p['rps']:>9.1f}{p['p50_ms']:>9.2f}{p['p90_ms']:>9.2f}{p['p99_ms']:>9.2f}"
             f"{p['max_ms']:>9.2f}{p['errors']:>8}{p['server_cpu_pct']:>8.0f}%"
-            f"{p['client_cpu_pct']:>8.0f}%"
+            f"{p['client_cpu_pct']:>8.0f}%{p['other_cpu_pct']:>6.0f}%"
         )
 
 
