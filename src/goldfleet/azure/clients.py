@@ -1,11 +1,14 @@
 """One factory for the async management clients goldfleet uses, per (tenant, subscription).
 
-Clients point at the chosen cloud (or the emulator, trusting its CA). The SDK's own silent
-retry of throttled calls is turned off so that throttling is visible to goldfleet.
+Clients point at the chosen cloud (or the emulator, trusting its CA). Every call passes the ARM
+gate (token buckets sized like ARM's; 429s absorbed), and transient failures are retried with
+jittered backoff. The SDK's own retry never sees a 429 the gate could absorb.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from azure.mgmt.authorization.aio import AuthorizationManagementClient
@@ -14,19 +17,27 @@ from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from goldfleet.azure.cloud import Cloud
 from goldfleet.azure.credentials import CredentialPool, CredentialRef
+from goldfleet.azure.gate import ArmGate
+from goldfleet.azure.retry import JitteredRetryPolicy
 
 
 class ClientFactory:
-    def __init__(self, cloud: Cloud, credentials: CredentialPool | None = None) -> None:
+    def __init__(
+        self,
+        cloud: Cloud,
+        credentials: CredentialPool | None = None,
+        gate: ArmGate | None = None,
+    ) -> None:
         self.cloud = cloud
         self.credentials = credentials or CredentialPool(cloud)
+        self.gate = gate or ArmGate()
 
-    def _common(self) -> dict[str, Any]:
+    def _common(self, tenant_id: str) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "base_url": self.cloud.resource_manager,
             "credential_scopes": [self.cloud.arm_scope],
-            "retry_total": 3,
-            "retry_status": 0,
+            "retry_policy": JitteredRetryPolicy(),
+            "per_retry_policies": [self.gate.policy(tenant_id)],
         }
         if self.cloud.ca_bundle is not None:
             kwargs["connection_verify"] = str(self.cloud.ca_bundle)
@@ -34,21 +45,28 @@ class ClientFactory:
         return kwargs
 
     def subscriptions(self, tenant_id: str, ref: CredentialRef) -> SubscriptionClient:
-        return SubscriptionClient(self.credentials.get(tenant_id, ref), **self._common())
+        return SubscriptionClient(self.credentials.get(tenant_id, ref), **self._common(tenant_id))
 
     def resources(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> ResourceManagementClient:
         return ResourceManagementClient(
-            self.credentials.get(tenant_id, ref), subscription_id, **self._common()
+            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
 
     def authorization(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> AuthorizationManagementClient:
         return AuthorizationManagementClient(
-            self.credentials.get(tenant_id, ref), subscription_id, **self._common()
+            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
+
+    async def object_id(self, tenant_id: str, ref: CredentialRef) -> str:
+        """goldfleet's own service principal in ``tenant_id`` (the ``oid`` of its ARM token)."""
+        token = await self.credentials.get(tenant_id, ref).get_token(self.cloud.arm_scope)
+        payload = token.token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["oid"])
 
     async def close(self) -> None:
         await self.credentials.close()

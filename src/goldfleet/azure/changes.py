@@ -1,0 +1,112 @@
+"""Carrying out one planned change in Azure. Every function is idempotent: it creates or updates
+with deterministic names, and "already exists" or "already gone" count as success, so a step
+that is interrupted can simply run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.credentials import CredentialRef
+from goldfleet.azure.errors import translate
+from goldfleet.domain.errors import UserInputError
+
+
+async def put_resource_group(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    after: dict[str, Any],
+) -> None:
+    client = factory.resources(tenant_id, subscription_id, ref)
+    name = after["name"]
+    try:
+        async with client:
+            await client.resource_groups.create_or_update(
+                name, {"location": after["location"], "tags": after["tags"]}
+            )
+    except Exception as exc:
+        raise translate(
+            exc, "creating or updating resource group", _rg(subscription_id, name)
+        ) from exc
+
+
+async def delete_resource_group(
+    factory: ClientFactory, tenant_id: str, subscription_id: str, ref: CredentialRef, name: str
+) -> None:
+    client = factory.resources(tenant_id, subscription_id, ref)
+    try:
+        async with client:
+            poller = await client.resource_groups.begin_delete(name)
+            await poller.result()
+    except ResourceNotFoundError:
+        return
+    except Exception as exc:
+        raise translate(exc, "deleting resource group", _rg(subscription_id, name)) from exc
+
+
+async def create_role_assignment(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    name: str,
+    after: dict[str, Any],
+) -> None:
+    client = factory.authorization(tenant_id, subscription_id, ref)
+    scope = after["scope"]
+    role_id = (
+        f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/"
+        f"{after['roleDefinitionGuid']}"
+    )
+    try:
+        async with client:
+            await client.role_assignments.create(
+                scope,
+                name,
+                {
+                    "role_definition_id": role_id,
+                    "principal_id": after["principalId"],
+                    "principal_type": "ServicePrincipal",
+                    "description": after.get("description"),
+                },
+            )
+    except HttpResponseError as exc:
+        if exc.error is not None and exc.error.code == "RoleAssignmentExists":
+            return
+        raise translate(exc, "assigning role", f"{after['role']} at {scope}") from exc
+    except Exception as exc:
+        raise translate(exc, "assigning role", f"{after['role']} at {scope}") from exc
+
+
+async def delete_role_assignment(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    resource_id: str,
+) -> None:
+    scope, _, name = resource_id.partition("/providers/Microsoft.Authorization/roleAssignments/")
+    client = factory.authorization(tenant_id, subscription_id, ref)
+    try:
+        async with client:
+            await client.role_assignments.delete(scope, name)
+    except ResourceNotFoundError:
+        return
+    except Exception as exc:
+        raise translate(exc, "removing role assignment", resource_id) from exc
+
+
+def refuse_replace(resource_id: str, reason: str) -> UserInputError:
+    return UserInputError(
+        f"the plan replaces {resource_id}: {reason}",
+        hint="goldfleet does not delete a resource group to move it; move its contents or "
+        "change the configuration's location back",
+    )
+
+
+def _rg(subscription_id: str, name: str) -> str:
+    return f"/subscriptions/{subscription_id}/resourceGroups/{name}"

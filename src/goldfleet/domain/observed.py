@@ -1,0 +1,71 @@
+"""Observed state: what Azure holds, as read with list calls, in a canonical form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ObservedResourceGroup:
+    resource_id: str
+    name: str
+    location: str
+    tags: tuple[tuple[str, str], ...]
+    provisioning_state: str = "Succeeded"
+
+
+@dataclass(frozen=True)
+class ObservedRoleAssignment:
+    resource_id: str  # {scope}/providers/Microsoft.Authorization/roleAssignments/{name}
+    name: str
+    scope: str
+    role_definition_guid: str
+    principal_id: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ObservedSubscription:
+    subscription_id: str
+    tenant_id: str
+    self_object_id: str  # goldfleet's own service principal in this tenant
+    resource_groups: tuple[ObservedResourceGroup, ...] = ()
+    role_assignments: tuple[ObservedRoleAssignment, ...] = ()
+    role_definitions: tuple[tuple[str, str], ...] = ()  # (lower-case role name, guid)
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    subscriptions: tuple[ObservedSubscription, ...] = field(default=())
+
+    def subscription(self, subscription_id: str) -> ObservedSubscription | None:
+        for sub in self.subscriptions:
+            if sub.subscription_id.lower() == subscription_id.lower():
+                return sub
+        return None
+
+    def canonical(self) -> dict[str, Any]:
+        """Order-independent JSON form: the same Azure state always gives the same document."""
+        subs = []
+        for sub in sorted(self.subscriptions, key=lambda s: s.subscription_id.lower()):
+            data = asdict(sub)
+            data["resource_groups"] = sorted(
+                data["resource_groups"], key=lambda g: g["resource_id"].lower()
+            )
+            data["role_assignments"] = sorted(
+                data["role_assignments"], key=lambda a: a["resource_id"].lower()
+            )
+            data["role_definitions"] = sorted(data["role_definitions"])
+            subs.append(data)
+        return {"subscriptions": subs}
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.canonical())
+
+
+def fingerprint(document: Any) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=list)
+    return hashlib.sha256(canonical.encode()).hexdigest()

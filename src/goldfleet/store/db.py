@@ -1,0 +1,57 @@
+"""Where goldfleet's database is, and bringing its schema up to date with Alembic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+DATABASE_URL_ENV = "GOLDFLEET_DATABASE_URL"
+STATE_DIR_ENV = "GOLDFLEET_STATE_DIR"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get(STATE_DIR_ENV) or Path.home() / ".goldfleet" / "state")
+
+
+def database_url(directory: Path | None = None) -> str:
+    """PostgreSQL when GOLDFLEET_DATABASE_URL is set, else SQLite in the state directory."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if url:
+        return url
+    where = directory or state_dir()
+    where.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{where / 'goldfleet.sqlite'}"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(url: str | None = None) -> Engine:
+    engine = connect(url or database_url())
+    upgrade(engine)
+    return engine

@@ -1,0 +1,19 @@
+"""Alembic environment: runs migrations on the connection goldfleet hands it."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from goldfleet.store.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("goldfleet runs its migrations through goldfleet.store.db.upgrade()")
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    version_table="goldfleet_alembic_version",
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

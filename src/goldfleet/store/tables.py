@@ -1,0 +1,41 @@
+"""The tables goldfleet owns, as SQLAlchemy Core. Migrations in ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+audit = Table(
+    "goldfleet_audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),  # ISO 8601, UTC
+    Column("actor", String(200), nullable=False),  # who asked (user @ host, and the app used)
+    Column("action", String(100), nullable=False),  # e.g. apply, plan.saved, change.applied
+    Column("subject", Text, nullable=False),  # what it was about (resource id, plan, tenant)
+    Column("plan_hash", String(64)),
+    Column("workflow_id", String(200)),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+plans = Table(
+    "goldfleet_plans",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("created_at", String(40), nullable=False),
+    Column("observed_fingerprint", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("applied_by_workflow", String(200)),
+)
+
+rate_buckets = Table(
+    "goldfleet_rate_buckets",
+    metadata,
+    Column("key", String(300), primary_key=True),  # tenant|subscription|reads
+    Column("tokens", Float, nullable=False),
+    Column("updated", Float, nullable=False),  # clock seconds of the last refill
+    Column("blocked_until", Float, nullable=False, default=0.0),
+)
