@@ -21,20 +21,9 @@ from urllib.parse import urlparse
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy
 
+from goldfleet.domain.rate_limits import ARM_LIMITS, BucketLimit, BucketStore, MemoryBuckets
+
 MAX_THROTTLED_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class BucketLimit:
-    burst: float
-    refill_per_second: float
-
-
-ARM_LIMITS = {
-    "reads": BucketLimit(250, 25),
-    "writes": BucketLimit(200, 10),
-    "deletes": BucketLimit(200, 10),
-}
 
 
 class GateClock(Protocol):
@@ -58,60 +47,6 @@ class WallClock:
 
     def from_real(self, seconds: float) -> float:
         return seconds
-
-
-class BucketStore(Protocol):
-    def take(self, key: str, limit: BucketLimit, now: float) -> float:
-        """Take one token, or return how many seconds until one is available (nothing taken)."""
-
-    def observe(self, key: str, limit: BucketLimit, remaining: float, now: float) -> None:
-        """ARM says only ``remaining`` tokens are left: never believe we have more."""
-
-    def block(self, key: str, limit: BucketLimit, until: float, now: float) -> None:
-        """ARM said 429: nothing leaves this bucket until ``until``."""
-
-
-def refill(
-    tokens: float, updated: float, blocked_until: float, limit: BucketLimit, now: float
-) -> float:
-    """The bucket's tokens at ``now`` (the one formula every store uses)."""
-    start = max(updated, blocked_until)
-    if now <= start:
-        return tokens
-    return min(limit.burst, tokens + (now - start) * limit.refill_per_second)
-
-
-def wait_for_token(tokens: float, blocked_until: float, limit: BucketLimit, now: float) -> float:
-    if blocked_until > now:
-        return blocked_until - now + max(0.0, 1 - tokens) / limit.refill_per_second
-    return max(0.0, 1 - tokens) / limit.refill_per_second
-
-
-class MemoryBuckets:
-    """Buckets for one process."""
-
-    def __init__(self) -> None:
-        self._state: dict[str, tuple[float, float, float]] = {}
-
-    def _current(self, key: str, limit: BucketLimit, now: float) -> tuple[float, float]:
-        tokens, updated, blocked = self._state.get(key, (limit.burst, now, 0.0))
-        return refill(tokens, updated, blocked, limit, now), blocked
-
-    def take(self, key: str, limit: BucketLimit, now: float) -> float:
-        tokens, blocked = self._current(key, limit, now)
-        if blocked <= now and tokens >= 1:
-            self._state[key] = (tokens - 1, now, blocked)
-            return 0.0
-        self._state[key] = (tokens, now, blocked)
-        return wait_for_token(tokens, blocked, limit, now)
-
-    def observe(self, key: str, limit: BucketLimit, remaining: float, now: float) -> None:
-        tokens, blocked = self._current(key, limit, now)
-        self._state[key] = (min(tokens, remaining), now, blocked)
-
-    def block(self, key: str, limit: BucketLimit, until: float, now: float) -> None:
-        tokens, blocked = self._current(key, limit, now)
-        self._state[key] = (min(tokens, 0.0), now, max(blocked, until))
 
 
 def operation_class(method: str) -> str:
@@ -145,10 +80,16 @@ class ArmGate:
         store: BucketStore | None = None,
         clock: GateClock | None = None,
         limits: dict[str, BucketLimit] | None = None,
+        headroom: float = 0.1,
     ) -> None:
+        """``headroom`` is the share of ARM's budget left unused: requests admitted in order can
+        arrive out of order, and others (the portal, scripts) may share the subscription."""
         self.store = store or MemoryBuckets()
         self.clock = clock or WallClock()
-        self.limits = dict(limits or ARM_LIMITS)
+        self.limits = {
+            op: BucketLimit(limit.burst * (1 - headroom), limit.refill_per_second * (1 - headroom))
+            for op, limit in (limits or ARM_LIMITS).items()
+        }
         self.stats = GateStats()
 
     def key(self, tenant_id: str, scope: str, op_class: str) -> str:

@@ -1,0 +1,75 @@
+"""AVD host pools as desired state: where a pool lives, how it balances sessions, and the
+template its session hosts are created from (image, size, naming, network, directory join).
+
+Pure values: no I/O, no Azure SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from goldfleet.domain.ids import ResourceId
+
+
+class HostPoolType(StrEnum):
+    POOLED = "pooled"
+    PERSONAL = "personal"
+
+
+class LoadBalancer(StrEnum):
+    BREADTH_FIRST = "breadthFirst"
+    DEPTH_FIRST = "depthFirst"
+    PERSISTENT = "persistent"  # personal pools
+
+
+class JoinType(StrEnum):
+    ENTRA = "entra"  # Microsoft Entra join
+    AD = "ad"  # Active Directory Domain Services join
+
+
+@dataclass(frozen=True)
+class DirectoryJoin:
+    """How session hosts join a directory. For AD, the join account's password is read from the
+    environment variable ``secret_env``; it is never stored."""
+
+    type: JoinType
+    intune: bool = False  # Entra: enrol in Intune
+    domain: str | None = None  # AD
+    ou_path: str | None = None  # AD
+    username: str | None = None  # AD
+    secret_env: str | None = None  # AD
+
+
+@dataclass(frozen=True)
+class SessionHostTemplate:
+    image: str  # ImageDefinition name
+    vm_size: str
+    name_prefix: str  # hosts are <prefix>-<n>
+    count: int
+    subnet_id: ResourceId
+    join: DirectoryJoin
+    os_disk_type: str = "Premium_LRS"
+
+
+@dataclass(frozen=True)
+class HostPool:
+    name: str  # goldfleet's name
+    tenant: str  # Tenant name
+    subscription_id: str
+    resource_group: str
+    location: str
+    host_pool_name: str  # the Azure host pool's name
+    type: HostPoolType
+    load_balancer: LoadBalancer
+    session_hosts: SessionHostTemplate
+    rollout_policy: str  # RolloutPolicy name
+    max_session_limit: int | None = None  # pooled
+    validation: bool = False  # a validation environment: receives versions before production
+    dr_region: str | None = None  # where the standby scale set is kept
+
+    @property
+    def resource_id(self) -> ResourceId:
+        return ResourceId.resource_group_id(self.subscription_id, self.resource_group).child(
+            "providers", "Microsoft.DesktopVirtualization", "hostPools", self.host_pool_name
+        )
