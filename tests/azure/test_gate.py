@@ -10,8 +10,8 @@ import time
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from goldfleet.azure.cloud import emulator_cloud
 from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.cloud import emulator_cloud
 from goldfleet.azure.credentials import ClientSecretRef
 from goldfleet.azure.gate import ArmGate
 from goldfleet.domain.rate_limits import BucketLimit, MemoryBuckets
