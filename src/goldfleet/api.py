@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import Cloud, emulator_cloud
-from goldfleet.azure.credentials import ClientSecretRef
+from goldfleet.azure.credentials import client_secret
 from goldfleet.azure.inventory import TenantView, read_tenant
+from goldfleet.config import LoadedConfiguration, json_schema, load_configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.emulator import (
     EmulatorOptions,
@@ -94,7 +96,7 @@ def run_demo(scenario_path: Path = EXAMPLE_SCENARIO, state_dir: Path | None = No
     if not app.secrets:
         raise UserInputError(f"the demo scenario's application '{app.name}' has no secret")
     os.environ[DEMO_SECRET_ENV] = app.secrets[0].value  # the emulator's own, fake credential
-    ref = ClientSecretRef(str(app.app_id), DEMO_SECRET_ENV)
+    ref = client_secret(str(app.app_id), DEMO_SECRET_ENV)
     with embedded_emulator(options) as (emu, cloud):
 
         async def read_all() -> list[TenantView]:
@@ -107,3 +109,15 @@ def run_demo(scenario_path: Path = EXAMPLE_SCENARIO, state_dir: Path | None = No
         tenants = asyncio.run(read_all())
         counters = emu.control("GET", "/counters")
     return DemoResult(emu.endpoint, emu.ca_path, tenants, int(counters.get("requests", 0)))
+
+
+def validate_configuration(path: Path) -> LoadedConfiguration:
+    """Load and validate the desired state in ``path`` (a YAML file or a directory of them).
+    Raises ``ConfigurationError`` listing every problem, or ``UserInputError`` if ``path`` is
+    missing."""
+    return load_configuration(path)
+
+
+def configuration_schema() -> dict[str, Any]:
+    """The JSON Schema of goldfleet's configuration documents."""
+    return json_schema()

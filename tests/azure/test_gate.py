@@ -12,7 +12,7 @@ from azure.core.exceptions import HttpResponseError
 
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import emulator_cloud
-from goldfleet.azure.credentials import ClientSecretRef
+from goldfleet.azure.credentials import client_secret
 from goldfleet.azure.gate import ArmGate
 from goldfleet.domain.rate_limits import BucketLimit, MemoryBuckets
 from tests.conftest import GF_APP, PROVIDER, PROVIDER_SUB, SECRET
@@ -53,7 +53,7 @@ def throttled_emulator(emu, monkeypatch):
 
 async def create_groups(emu, gate: ArmGate, prefix: str) -> list[Exception]:
     factory = ClientFactory(emulator_cloud(emu.endpoint, emu.ca_path), gate=gate)
-    ref = ClientSecretRef(GF_APP, "GATE_TEST_SECRET")
+    ref = client_secret(GF_APP, "GATE_TEST_SECRET")
     client = factory.resources(PROVIDER, PROVIDER_SUB, ref)
     failures: list[Exception] = []
     limit = asyncio.Semaphore(32)

@@ -24,14 +24,9 @@ from pathlib import Path
 from typing import Any
 
 BINARIES = ("initdb", "pg_ctl")
-SERVER_SETTINGS = {
-    # A throwaway cluster: durability off, enough connections for a few workers' pools.
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "300",
-    "listen_addresses": "''",
-}
+SERVER_SETTINGS = {"max_connections": "300", "listen_addresses": "''"}
+# For tests: a throwaway cluster need not survive a power cut. Benchmarks keep durability on.
+NOT_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 class PostgresUnavailable(RuntimeError):
@@ -94,8 +89,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
-    """Create, start, yield, stop and delete a private PostgreSQL cluster."""
+def throwaway_postgres(*, durable: bool = False) -> Iterator[ThrowawayPostgres]:
+    """Create, start, yield, stop and delete a private PostgreSQL cluster (with ``durable``,
+    commits are flushed to disk as in production; without, they are not - faster tests)."""
     bin_dir = find_bin_dir()
     run_as = _run_as()
     # Not under pytest's tmp dir: that is mode 0700 and owned by root, so the server's
@@ -118,7 +114,11 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
             )
 
     options = " ".join(
-        [f"-p {port}", f"-k {sockets}"] + [f"-c {k}={v}" for k, v in SERVER_SETTINGS.items()]
+        [f"-p {port}", f"-k {sockets}"]
+        + [
+            f"-c {k}={v}"
+            for k, v in {**SERVER_SETTINGS, **({} if durable else NOT_DURABLE)}.items()
+        ]
     )
     try:
         run(

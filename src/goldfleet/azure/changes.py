@@ -9,9 +9,9 @@ from typing import Any
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from goldfleet.azure.clients import ClientFactory
-from goldfleet.azure.credentials import CredentialRef
 from goldfleet.azure.errors import translate
 from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.tenancy import CredentialRef
 
 
 async def put_resource_group(

@@ -16,9 +16,10 @@ from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from goldfleet.azure.cloud import Cloud
-from goldfleet.azure.credentials import CredentialPool, CredentialRef
+from goldfleet.azure.credentials import CredentialPool
 from goldfleet.azure.gate import ArmGate
 from goldfleet.azure.retry import JitteredRetryPolicy
+from goldfleet.domain.tenancy import CredentialRef
 
 
 class ClientFactory:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from goldfleet.azure.clients import ClientFactory
-from goldfleet.azure.credentials import CredentialRef
 from goldfleet.azure.errors import translate
+from goldfleet.domain.tenancy import CredentialRef
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Sequence
 
 from goldfleet.azure.clients import ClientFactory
-from goldfleet.azure.credentials import CredentialRef
 from goldfleet.azure.errors import translate
 from goldfleet.domain.observed import (
     ObservedResourceGroup,
@@ -15,6 +14,7 @@ from goldfleet.domain.observed import (
     ObservedState,
     ObservedSubscription,
 )
+from goldfleet.domain.tenancy import CredentialRef
 
 
 async def observe_subscription(

@@ -8,8 +8,10 @@ import sys
 import typer
 
 from goldfleet import __version__
+from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
 from goldfleet.cli import emulator
+from goldfleet.cli import worker as worker_commands
 from goldfleet.cli.output import console, print_error
 from goldfleet.domain.errors import GoldfleetError
 
@@ -20,7 +22,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(emulator.app, name="emulator")
+app.add_typer(worker_commands.app, name="worker")
 app.command(name="demo")(demo_command.demo)
+app.command(name="validate")(config_commands.validate)
+app.command(name="schema")(config_commands.schema)
 
 
 @app.command()

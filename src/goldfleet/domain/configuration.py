@@ -14,7 +14,7 @@ from typing import Any
 
 from goldfleet.domain.host_pools import HostPool
 from goldfleet.domain.images import Gallery, ImageDefinition, ImagePipeline
-from goldfleet.domain.rollout import RolloutPolicy, Ring
+from goldfleet.domain.rollout import Ring, RolloutPolicy
 from goldfleet.domain.tenancy import SubscriptionSpec, Tenant, TenantRole
 
 

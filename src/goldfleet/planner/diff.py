@@ -235,12 +235,14 @@ def _resolve(
         )
         return None
     kind, _, value = spec.principal.partition(":")
-    if spec.principal == "self":
+    own_app = (tenant.credential.client_id or "").lower()
+    if spec.principal == "self" or (kind == "app" and own_app and value.lower() == own_app):
         return role_guid, seen.self_object_id
     if kind == "object" and value:
         return role_guid, value
     problems.append(
-        f"Tenant/{tenant.name}: principal '{spec.principal}' is not 'self' or 'object:<objectId>'"
+        f"Tenant/{tenant.name}: principal '{spec.principal}' is neither goldfleet's own "
+        "application (app:<its clientId>) nor 'object:<objectId>'"
     )
     return None
 

@@ -55,3 +55,15 @@ def open_database(url: str | None = None) -> Engine:
     engine = connect(url or database_url())
     upgrade(engine)
     return engine
+
+
+_shared: dict[str, Engine] = {}
+
+
+def shared_database(url: str | None = None) -> Engine:
+    """One migrated engine per database URL for the whole process (workers, CLI)."""
+    key = url or database_url()
+    found = _shared.get(key)
+    if found is None:
+        found = _shared[key] = open_database(key)
+    return found

@@ -1,0 +1,4 @@
+"""The lifecycle stages as durable workflows. Importing this package declares every workflow,
+step and queue, which is what a worker needs before it starts."""
+
+from goldfleet.lifecycle import apply as apply

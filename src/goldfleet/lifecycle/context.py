@@ -1,0 +1,110 @@
+"""What a step needs to reach Azure, as plain data that survives the engine's database: the
+cloud, the credential reference per tenant (never a secret), who asked. Plus the process-wide
+client factory built from it, so that every step of a worker shares one ARM gate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.cloud import Cloud
+from goldfleet.azure.gate import ArmGate, GateClock
+from goldfleet.domain.tenancy import CredentialKind, CredentialRef
+
+
+@dataclass(frozen=True)
+class ApplyContext:
+    cloud: dict[str, Any]
+    credentials: dict[str, dict[str, Any]]  # tenant id (lower) -> CredentialRef fields
+    actor: str
+
+    @classmethod
+    def build(cls, cloud: Cloud, credentials: dict[str, CredentialRef], actor: str) -> ApplyContext:
+        return cls(
+            cloud={
+                "name": cloud.name,
+                "resource_manager": cloud.resource_manager,
+                "authority_host": cloud.authority_host,
+                "arm_scope": cloud.arm_scope,
+                "ca_bundle": str(cloud.ca_bundle) if cloud.ca_bundle else None,
+            },
+            credentials={
+                tid.lower(): {**asdict(ref), "kind": ref.kind.value}
+                for tid, ref in sorted(credentials.items())
+            },
+            actor=actor,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ApplyContext:
+        return cls(**data)
+
+    def cloud_value(self) -> Cloud:
+        c = self.cloud
+        ca = c.get("ca_bundle")
+        return Cloud(
+            c["name"],
+            c["resource_manager"],
+            c["authority_host"],
+            c["arm_scope"],
+            Path(ca) if ca else None,
+        )
+
+    def credential(self, tenant_id: str) -> CredentialRef:
+        data = dict(self.credentials[tenant_id.lower()])
+        data["kind"] = CredentialKind(data["kind"])
+        return CredentialRef(**data)
+
+
+class GateWiring:
+    """The gate every factory of this process uses (set by whoever runs the worker)."""
+
+    gate: ArmGate | None = None
+
+    @classmethod
+    def install(cls, gate: ArmGate) -> None:
+        cls.gate = gate
+
+
+def factory_for(context: ApplyContext) -> ClientFactory:
+    return ClientFactory(context.cloud_value(), gate=GateWiring.gate or ArmGate())
+
+
+class EmulatorGateClock:
+    """The gate's view of the emulator's simulated clock: one reading, extrapolated, refreshed
+    every ``refresh`` real seconds (reading it over HTTPS for every ARM call would be wasteful)."""
+
+    def __init__(self, clock: Any, refresh: float = 1.0) -> None:
+        self._clock = clock
+        self._refresh = refresh
+        self._read()
+
+    def _read(self) -> None:
+        reading = self._clock.read()
+        self._sim0: float = reading.now.timestamp()
+        self._speed: float = float(reading.speed)
+        self._real0: float = time.monotonic()
+
+    def seconds(self) -> float:
+        if time.monotonic() - self._real0 > self._refresh:
+            self._read()
+        return self._sim0 + (time.monotonic() - self._real0) * self._speed
+
+    async def wait(self, seconds: float) -> None:
+        if self._speed > 0:
+            await asyncio.sleep(seconds / self._speed)
+        else:
+            await self._clock.sleep_async(seconds)
+
+    def from_real(self, seconds: float) -> float:
+        return seconds * (self._speed if self._speed > 0 else 1.0)
+
+
+__all__ = ["ApplyContext", "EmulatorGateClock", "GateClock", "GateWiring", "factory_for"]
