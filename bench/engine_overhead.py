@@ -111,14 +111,15 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
                 latencies.append(time.perf_counter() - began)
             return statistics.median(latencies)
 
-        def raw(name: str) -> float:
+        def raw(name: str, count: int) -> float:
+            """The same with bare DBOS decorators and handles (no goldfleet port)."""
             from dbos import SetWorkflowID
 
             latencies = []
             for r in range(repeat):
                 began = time.perf_counter()
                 with SetWorkflowID(f"seq-{name}-{r}"):
-                    DBOS.start_workflow(raw_steps, m).get_result()
+                    DBOS.start_workflow(raw_steps, count).get_result()
                 latencies.append(time.perf_counter() - began)
             return statistics.median(latencies)
 
@@ -127,7 +128,7 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
             "workflow_without_steps_ms": empty * 1000,
             "def_ms_per_step": (sequential("def", steps, m) - empty) / m * 1000,
             "async_ms_per_step": (sequential("async", steps_async, m) - empty) / m * 1000,
-            "raw_dbos_ms_per_step": (raw("raw") - empty) / m * 1000,
+            "raw_dbos_ms_per_step": (raw("raw", m) - raw("raw-zero", 0)) / m * 1000,
         }
 
         began = time.time()
@@ -173,6 +174,7 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
 def run_child(config: dict[str, Any]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(config)],
+        check=False,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -185,7 +187,7 @@ def run_child(config: dict[str, Any]) -> dict[str, Any]:
 
 def postgres_version(bin_dir: Path) -> str:
     return subprocess.run(
-        [str(bin_dir / "pg_ctl"), "--version"], capture_output=True, text=True
+        [str(bin_dir / "pg_ctl"), "--version"], check=True, capture_output=True, text=True
     ).stdout.strip()
 
 

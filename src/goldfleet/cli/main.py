@@ -8,6 +8,7 @@ import sys
 import typer
 
 from goldfleet import __version__
+from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
 from goldfleet.cli import emulator
@@ -26,6 +27,8 @@ app.add_typer(worker_commands.app, name="worker")
 app.command(name="demo")(demo_command.demo)
 app.command(name="validate")(config_commands.validate)
 app.command(name="schema")(config_commands.schema)
+app.command(name="plan")(change_commands.plan)
+app.command(name="apply")(change_commands.apply)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ app = typer.Typer(help="Durable-engine workers.", no_args_is_help=True)
 
 # Modules that declare goldfleet's workflows; every worker imports them before it launches.
 # Lifecycle stages add theirs here as they land.
-WORKFLOW_MODULES: tuple[str, ...] = ()
+WORKFLOW_MODULES: tuple[str, ...] = ("goldfleet.lifecycle",)
 
 WorkerId = Annotated[
     str | None,
@@ -51,6 +52,10 @@ def run(
 ) -> None:
     """Run a worker in the foreground until Ctrl+C or SIGTERM."""
     from goldfleet.engine.workers import run_worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     settings = EngineSettings.from_env(
         worker_id=worker_id, state_dir=state_dir, database_url=database_url

@@ -20,6 +20,7 @@ from goldfleet.store import audit
 from goldfleet.store.db import shared_database
 
 CHANGES = engine.queue("arm-changes", partition_concurrency=1, worker_concurrency=16)
+PLANS = engine.queue("plans", worker_concurrency=4)
 
 
 def workflow_id(plan: Plan) -> str:

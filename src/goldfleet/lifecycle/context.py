@@ -12,8 +12,11 @@ from typing import Any
 
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import Cloud
-from goldfleet.azure.gate import ArmGate, GateClock
+from goldfleet.azure.gate import ArmGate, GateClock, WallClock
 from goldfleet.domain.tenancy import CredentialKind, CredentialRef
+from goldfleet.engine.clock import EmulatorClock
+from goldfleet.store.buckets import SqlBuckets
+from goldfleet.store.db import shared_database
 
 
 @dataclass(frozen=True)
@@ -63,18 +66,24 @@ class ApplyContext:
         return CredentialRef(**data)
 
 
-class GateWiring:
-    """The gate every factory of this process uses (set by whoever runs the worker)."""
+_gates: dict[str, ArmGate] = {}
 
-    gate: ArmGate | None = None
 
-    @classmethod
-    def install(cls, gate: ArmGate) -> None:
-        cls.gate = gate
+def gate_for(cloud: Cloud) -> ArmGate:
+    """The process's ARM gate for a cloud: buckets in goldfleet's database (shared by every
+    worker on PostgreSQL), counted on the emulator's simulated clock when that is the cloud."""
+    found = _gates.get(cloud.resource_manager)
+    if found is None:
+        clock: GateClock = WallClock()
+        if cloud.ca_bundle is not None:  # the emulator: follow its simulated clock
+            clock = EmulatorGateClock(EmulatorClock(cloud.resource_manager, cloud.ca_bundle))
+        found = _gates[cloud.resource_manager] = ArmGate(SqlBuckets(shared_database()), clock)
+    return found
 
 
 def factory_for(context: ApplyContext) -> ClientFactory:
-    return ClientFactory(context.cloud_value(), gate=GateWiring.gate or ArmGate())
+    cloud = context.cloud_value()
+    return ClientFactory(cloud, gate=gate_for(cloud))
 
 
 class EmulatorGateClock:
@@ -107,4 +116,4 @@ class EmulatorGateClock:
         return seconds * (self._speed if self._speed > 0 else 1.0)
 
 
-__all__ = ["ApplyContext", "EmulatorGateClock", "GateClock", "GateWiring", "factory_for"]
+__all__ = ["ApplyContext", "EmulatorGateClock", "factory_for", "gate_for"]

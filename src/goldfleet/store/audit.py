@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from goldfleet.store.tables import audit
 
 GENESIS = "0" * 64
+_APPEND_ATTEMPTS = 20
+_append_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,31 @@ def append(
     workflow_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the last (serialised by the database's write lock)."""
+    """Append one entry, chained to the last. Appends are serialised: by a lock in this
+    process, by a table lock on PostgreSQL, and by retrying if another process won the race
+    for the next sequence number (the primary key refuses a second row with it)."""
+    for attempt in range(_APPEND_ATTEMPTS):
+        try:
+            with _append_lock:
+                return _append_once(
+                    engine, at, actor, action, subject, plan_hash, workflow_id, details
+                )
+        except IntegrityError:
+            if attempt == _APPEND_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _append_once(
+    engine: Engine,
+    at: str,
+    actor: str,
+    action: str,
+    subject: str,
+    plan_hash: str | None,
+    workflow_id: str | None,
+    details: dict[str, Any] | None,
+) -> AuditEntry:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("LOCK TABLE goldfleet_audit IN EXCLUSIVE MODE")

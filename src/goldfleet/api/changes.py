@@ -1,0 +1,144 @@
+"""``plan`` and ``apply``: observe what Azure holds (list calls, through the ARM gate), plan the
+difference from the configuration, and carry the plan out durably on the engine."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goldfleet.api.session import Target, actor, running_engine
+from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.observe import observe
+from goldfleet.config import load_configuration
+from goldfleet.domain.configuration import Configuration
+from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.observed import ObservedState
+from goldfleet.planner import Action, Plan, make_plan
+from goldfleet.store import audit
+from goldfleet.store.db import shared_database
+
+
+class StalePlanError(UserInputError):
+    """A saved plan no longer matches what Azure holds or what the configuration says."""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan
+    configuration: Configuration
+    files: tuple[str, ...]
+
+
+def _targets(configuration: Configuration) -> list[tuple[str, str, Any]]:
+    return [
+        (tenant.tenant_id, sub.subscription_id, tenant.credential)
+        for tenant in configuration.tenants
+        for sub in tenant.subscriptions
+    ]
+
+
+def observe_configuration(target: Target, configuration: Configuration) -> ObservedState:
+    """What Azure holds for every subscription the configuration names."""
+    from goldfleet.lifecycle.context import gate_for
+
+    async def run() -> ObservedState:
+        factory = ClientFactory(target.cloud, gate=gate_for(target.cloud))
+        try:
+            return await observe(factory, _targets(configuration))
+        finally:
+            await factory.close()
+
+    return asyncio.run(run())
+
+
+def plan(config_path: Path, target: Target) -> PlanResult:
+    loaded = load_configuration(config_path)
+    observed = observe_configuration(target, loaded.configuration)
+    result = make_plan(loaded.configuration.tenants, observed)
+    return PlanResult(result, loaded.configuration, loaded.files)
+
+
+def save_plan(result: PlanResult, path: Path) -> None:
+    path.write_text(result.plan.dumps())
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    workflow_id: str | None
+    applied: list[str]
+    mode: str  # "worker" (ran here), "client" (a worker ran it), "nothing" (no changes)
+
+
+def _check_applicable(plan_to_apply: Plan) -> None:
+    if plan_to_apply.problems:
+        raise UserInputError(
+            "the plan has problems and cannot be applied:\n  " + "\n  ".join(plan_to_apply.problems)
+        )
+    for change in plan_to_apply.pending:
+        if change.action is Action.REPLACE:
+            raise UserInputError(
+                f"the plan replaces {change.resource_id}: {change.reason}",
+                hint="goldfleet does not delete a resource group to move it; move its contents "
+                "or put the configuration's location back",
+            )
+
+
+def apply(
+    config_path: Path, target: Target, saved_plan: Path | None = None, timeout: float | None = None
+) -> ApplyResult:
+    """Apply a fresh plan, or a saved one if Azure and the configuration still match it."""
+    from goldfleet.lifecycle.apply import PLANS, apply_plan, workflow_id
+    from goldfleet.lifecycle.context import ApplyContext
+
+    fresh = plan(config_path, target)
+    chosen = fresh.plan
+    if saved_plan is not None:
+        if not saved_plan.is_file():
+            raise UserInputError(f"plan file {saved_plan} does not exist")
+        chosen = Plan.loads(saved_plan.read_text(), str(saved_plan))
+        if chosen.observed_fingerprint != fresh.plan.observed_fingerprint:
+            raise StalePlanError(
+                f"Azure has changed since {saved_plan} was made: it no longer describes what "
+                "the changes would do",
+                hint="make a new plan (goldfleet plan --out FILE) and review it",
+            )
+        if chosen.desired_fingerprint != fresh.plan.desired_fingerprint:
+            raise StalePlanError(
+                f"the configuration has changed since {saved_plan} was made",
+                hint="make a new plan (goldfleet plan --out FILE) and review it",
+            )
+    _check_applicable(chosen)
+    if not chosen.pending:
+        return ApplyResult(chosen, None, [], "nothing")
+    credentials = {t.tenant_id: t.credential for t in fresh.configuration.tenants}
+    context = ApplyContext.build(target.cloud, credentials, actor())
+    database = shared_database()
+    audit.append(
+        database,
+        at=_now_text(),
+        actor=context.actor,
+        action="apply.requested",
+        subject=f"plan {chosen.hash}",
+        plan_hash=chosen.hash,
+        workflow_id=workflow_id(chosen),
+        details={"summary": chosen.counts(), "files": list(fresh.files)},
+    )
+    from goldfleet import engine
+
+    run_id = workflow_id(chosen)
+    with running_engine(target) as mode:
+        if mode == "worker":
+            run = engine.start(run_id, apply_plan, context.to_json(), chosen.dumps())
+        else:  # workers elsewhere pick it up from the queue
+            run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
+        outcome = run.result(timeout=timeout)
+    return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)
+
+
+def _now_text() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()

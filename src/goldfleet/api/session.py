@@ -1,0 +1,104 @@
+"""Which Azure to talk to, and the engine to run on: resolved once from options and the
+environment, the same way for every command."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from goldfleet.azure.cloud import KNOWN_CLOUDS, PUBLIC, Cloud, emulator_cloud
+from goldfleet.domain.errors import UserInputError
+from goldfleet.engine import EngineConfigError, EngineSettings
+from goldfleet.engine.clock import EmulatorClock
+
+EMULATOR_ENDPOINT_ENV = "GOLDFLEET_EMULATOR_ENDPOINT"
+EMULATOR_CA_ENV = "GOLDFLEET_EMULATOR_CA"
+CLOUD_ENV = "GOLDFLEET_CLOUD"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where goldfleet acts: a cloud, and goldfleet's state directory."""
+
+    cloud: Cloud
+    state_dir: Path | None = None
+
+    @property
+    def is_emulator(self) -> bool:
+        return self.cloud.ca_bundle is not None
+
+
+def resolve_cloud(
+    name: str | None = None, emulator: str | None = None, emulator_ca: Path | None = None
+) -> Cloud:
+    """``--emulator URL --emulator-ca PEM`` (or their environment variables) win over
+    ``--cloud NAME``; the default is the Azure public cloud."""
+    endpoint = emulator or os.environ.get(EMULATOR_ENDPOINT_ENV)
+    if endpoint:
+        ca = emulator_ca or (
+            Path(os.environ[EMULATOR_CA_ENV]) if os.environ.get(EMULATOR_CA_ENV) else None
+        )
+        if ca is None or not ca.is_file():
+            raise UserInputError(
+                f"the emulator's CA bundle is needed to talk to {endpoint}",
+                hint=f"pass --emulator-ca PATH or set {EMULATOR_CA_ENV} (goldfleet emulator "
+                "serve prints it)",
+            )
+        return emulator_cloud(endpoint, ca)
+    chosen = (name or os.environ.get(CLOUD_ENV) or PUBLIC.name).lower()
+    if chosen not in KNOWN_CLOUDS:
+        raise UserInputError(
+            f"unknown cloud {name!r}",
+            hint=f"one of: {', '.join(c.name for c in KNOWN_CLOUDS.values())}",
+        )
+    return KNOWN_CLOUDS[chosen]
+
+
+def actor() -> str:
+    """Who is asking, for the audit trail."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def engine_settings(target: Target) -> EngineSettings:
+    try:
+        return EngineSettings.from_env(state_dir=target.state_dir)
+    except EngineConfigError:
+        raise
+    except OSError as exc:
+        raise UserInputError(f"cannot use goldfleet's state directory: {exc}") from exc
+
+
+@contextmanager
+def running_engine(target: Target) -> Iterator[str]:
+    """An engine to run workflows on. On SQLite: a worker in this process, unless a worker
+    process already holds SQLite's single-worker lock - then a client that leaves the work to
+    it. On PostgreSQL: a client; the workers share the queues. Yields "worker" or "client"."""
+    from goldfleet.engine.dbos_engine import client_engine, worker_engine
+
+    settings = engine_settings(target)
+    if settings.is_postgres:
+        with client_engine(settings):
+            yield "client"
+        return
+    clock = None
+    if target.is_emulator:
+        clock = EmulatorClock(target.cloud.resource_manager, target.cloud.ca_bundle)
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(worker_engine(settings, clock=clock))
+            mode = "worker"
+        except EngineConfigError as exc:
+            if "another goldfleet worker" not in exc.message:
+                raise
+            stack.enter_context(client_engine(settings))
+            mode = "client"
+        yield mode

@@ -1,0 +1,135 @@
+"""``goldfleet plan`` and ``goldfleet apply``: what would change, and making it so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.tree import Tree
+
+from goldfleet.api import changes
+from goldfleet.cli.common import (
+    CloudOption,
+    ConfigOption,
+    EmulatorCaOption,
+    EmulatorOption,
+    StateDirOption,
+    config_path,
+    target,
+)
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, err_console
+
+SYMBOLS = {
+    "create": "[green]+[/]",
+    "update": "[yellow]~[/]",
+    "replace": "[red]-/+[/]",
+    "delete": "[red]-[/]",
+    "no-op": "[dim]=[/]",
+}
+
+
+def render_plan(data: dict[str, Any], show_unchanged: bool = False) -> None:
+    tenants: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for change in data["changes"]:
+        tenants.setdefault(change["tenant"], {}).setdefault(change["subscriptionId"], []).append(
+            change
+        )
+    summary = data["summary"]
+    for name, subs in tenants.items():
+        counts = {a: sum(1 for s in subs.values() for c in s if c["action"] == a) for a in SYMBOLS}
+        label = (
+            ", ".join(f"{n} {a}" for a, n in counts.items() if n and a != "no-op") or "no changes"
+        )
+        tree = Tree(f"[bold]{escape(name)}[/]  ({label})")
+        for sub, items in subs.items():
+            branch = tree.add(f"subscription {sub}")
+            for c in items:
+                if c["action"] == "no-op" and not show_unchanged:
+                    continue
+                relative = c["resourceId"].split(f"/subscriptions/{sub}/", 1)[-1]
+                what = f"{c['kind']} {escape(relative)}"
+                branch.add(f"{SYMBOLS[c['action']]} {what}  [dim]{escape(c['reason'])}[/]")
+        console.print(tree)
+    for problem in data["problems"]:
+        err_console.print(f"[red]problem:[/] {escape(problem)}")
+    pending = {a: n for a, n in summary.items() if n and a != "no-op"}
+    text = ", ".join(f"{n} to {a}" for a, n in pending.items()) or "nothing to do"
+    console.print(f"\nPlan {data['hash'][:12]}: {text} ({summary['no-op']} unchanged).")
+
+
+def plan(
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Save the plan (JSON) for apply.")
+    ] = None,
+    subscription: Annotated[
+        str | None, typer.Option(help="Show only this subscription's changes.")
+    ] = None,
+    show_unchanged: Annotated[bool, typer.Option(help="List no-op changes too.")] = False,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Show what apply would change, grouped by tenant and subscription."""
+    result = changes.plan(config_path(config), target(cloud, emulator, emulator_ca, state_dir))
+    if out is not None:
+        changes.save_plan(result, out)
+    data = result.plan.to_json()
+    if subscription:
+        data["changes"] = [
+            c for c in data["changes"] if c["subscriptionId"].lower() == subscription.lower()
+        ]
+    emit(data, output, query, lambda d: render_plan(d, show_unchanged))
+    if out is not None and output is Output.TABLE:
+        console.print(f"Saved to {out}: goldfleet apply {out}")
+
+
+def apply(
+    plan_file: Annotated[
+        Path | None, typer.Argument(help="A plan saved by `goldfleet plan --out`.")
+    ] = None,
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Carry out a plan durably (a fresh one, or a saved one that still matches Azure)."""
+    where = target(cloud, emulator, emulator_ca, state_dir)
+    path = config_path(config)
+    if not yes:
+        preview = changes.plan(path, where)
+        if output is Output.TABLE:
+            render_plan(preview.plan.to_json())
+        if not preview.plan.pending:
+            console.print("Nothing to do.")
+            return
+        if not typer.confirm("Apply these changes?"):
+            raise typer.Exit(1)
+    result = changes.apply(path, where, plan_file)
+    data = {
+        "plan": result.plan.hash,
+        "workflowId": result.workflow_id,
+        "ranIn": result.mode,
+        "applied": result.applied,
+        "summary": result.plan.counts(),
+    }
+
+    def table(d: dict[str, Any]) -> None:
+        if not d["applied"]:
+            console.print("Nothing to do: Azure already matches the configuration.")
+            return
+        for line in d["applied"]:
+            console.print(f"  [green]done[/] {escape(line)}")
+        count = len(d["applied"])
+        console.print(f"Applied plan {d['plan'][:12]} ({count} changes) as {d['workflowId']}.")
+
+    emit(data, output, query, table)
