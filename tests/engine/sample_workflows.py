@@ -138,3 +138,13 @@ def parent(n: int) -> list[int]:
     me = engine.workflow_id()
     runs = [engine.start(f"{me}:child-{i}", pipeline, i) for i in range(n)]
     return [run.result() for run in runs]
+
+
+# --- patches -----------------------------------------------------------------------------
+
+
+@engine.workflow("sample.patched")
+def patched_pipeline(x: int) -> int:
+    if engine.patched("sample.add-before-double"):
+        return engine.run_async_step(double, add_one(x))
+    return add_one(engine.run_async_step(double, x))

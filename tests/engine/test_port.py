@@ -213,3 +213,10 @@ def test_a_workflow_starts_children_under_derived_ids_and_waits_for_them(wid):
     assert len(steps) == 6
     assert engine.start(f"{wid}:parent", wf.parent, 3).result(timeout=10) == [2, 4, 6]
     assert wf.CALLS["add_one:0"] == 1
+
+
+def test_a_patch_marks_new_executions_and_replays_agree(wid):
+    assert engine.start(f"{wid}:patched", wf.patched_pipeline, 7).result(timeout=10) == 16
+    names = [s.name for s in engine.list_steps(f"{wid}:patched")]
+    assert names == ["DBOS.patch-sample.add-before-double", "sample.add_one", "sample.double"]
+    assert engine.start(f"{wid}:patched", wf.patched_pipeline, 7).result(timeout=10) == 16

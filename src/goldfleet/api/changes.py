@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldfleet.api.session import Target, actor, running_engine
+from goldfleet.api.session import Target, actor, clock_for, running_engine
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.observe import observe
 from goldfleet.config import load_configuration
@@ -118,7 +118,7 @@ def apply(
     database = shared_database()
     audit.append(
         database,
-        at=_now_text(),
+        at=clock_for(target).now().isoformat(),
         actor=context.actor,
         action="apply.requested",
         subject=f"plan {chosen.hash}",
@@ -136,9 +136,3 @@ def apply(
             run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
         outcome = run.result(timeout=timeout)
     return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)
-
-
-def _now_text() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat()

@@ -14,7 +14,7 @@ from pathlib import Path
 from goldfleet.azure.cloud import KNOWN_CLOUDS, PUBLIC, Cloud, emulator_cloud
 from goldfleet.domain.errors import UserInputError
 from goldfleet.engine import EngineConfigError, EngineSettings
-from goldfleet.engine.clock import EmulatorClock
+from goldfleet.engine.clock import Clock, EmulatorClock, SystemClock
 
 EMULATOR_ENDPOINT_ENV = "GOLDFLEET_EMULATOR_ENDPOINT"
 EMULATOR_CA_ENV = "GOLDFLEET_EMULATOR_CA"
@@ -59,6 +59,13 @@ def resolve_cloud(
     return KNOWN_CLOUDS[chosen]
 
 
+def clock_for(target: Target) -> Clock:
+    """The clock goldfleet lives by: the emulator's simulated one when that is the cloud."""
+    if target.is_emulator:
+        return EmulatorClock(target.cloud.resource_manager, target.cloud.ca_bundle)
+    return SystemClock()
+
+
 def actor() -> str:
     """Who is asking, for the audit trail."""
     try:
@@ -89,9 +96,7 @@ def running_engine(target: Target) -> Iterator[str]:
         with client_engine(settings):
             yield "client"
         return
-    clock = None
-    if target.is_emulator:
-        clock = EmulatorClock(target.cloud.resource_manager, target.cloud.ca_bundle)
+    clock = clock_for(target)
     with ExitStack() as stack:
         try:
             stack.enter_context(worker_engine(settings, clock=clock))

@@ -12,6 +12,7 @@ from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
 from goldfleet.cli import emulator
+from goldfleet.cli import status as status_commands
 from goldfleet.cli import worker as worker_commands
 from goldfleet.cli.output import console, print_error
 from goldfleet.domain.errors import GoldfleetError
@@ -29,6 +30,9 @@ app.command(name="validate")(config_commands.validate)
 app.command(name="schema")(config_commands.schema)
 app.command(name="plan")(change_commands.plan)
 app.command(name="apply")(change_commands.apply)
+app.command(name="status")(status_commands.show_status)
+app.add_typer(status_commands.tenant_app, name="tenant")
+app.add_typer(status_commands.audit_app, name="audit")
 
 
 @app.command()

@@ -288,6 +288,12 @@ class DbosWorker(_History):
     def current_workflow_id(self) -> str | None:
         return DBOS.workflow_id
 
+    def patched(self, name: str) -> bool:
+        return DBOS.patch(name)
+
+    async def patched_async(self, name: str) -> bool:
+        return await DBOS.patch_async(name)
+
     # running
 
     def start(
@@ -377,6 +383,12 @@ class DbosClient(_History):
 
     def current_workflow_id(self) -> None:
         return None
+
+    def patched(self, name: str) -> bool:
+        raise EngineUsageError("patched() is for workflow code, and a client runs no workflows")
+
+    async def patched_async(self, name: str) -> bool:
+        return self.patched(name)
 
     def start(
         self, definition: port.WorkflowDefinition, workflow_id: str, args: Any, kwargs: Any

@@ -116,6 +116,8 @@ class Backend(Protocol):
     def list_steps(self, workflow_id: str) -> list[StepRecord]: ...
     def list_schedules(self) -> list[ScheduleRecord]: ...
     def backfill_schedule(self, name: str, start: datetime, end: datetime) -> list[str]: ...
+    def patched(self, name: str) -> bool: ...
+    async def patched_async(self, name: str) -> bool: ...
 
 
 class _Registry:
@@ -477,6 +479,26 @@ def workflow_id() -> str:
     found = current_backend().current_workflow_id()
     assert found is not None
     return found
+
+
+def patched(name: str) -> bool:
+    """Branch for a breaking change to a workflow's steps, safe for workflows in flight::
+
+        if engine.patched("replicate-before-validate"):
+            ...new steps...
+        else:
+            ...old steps...
+
+    True for executions that reach this point with the new code (recorded, so replays agree),
+    False when replaying a workflow that passed here before the change existed."""
+    require_workflow("patched()")
+    return current_backend().patched(name)
+
+
+async def patched_async(name: str) -> bool:
+    """:func:`patched` for ``async def`` workflows (call it from sequential code)."""
+    require_workflow("patched_async()")
+    return await current_backend().patched_async(name)
 
 
 def aware(instant: datetime) -> datetime:

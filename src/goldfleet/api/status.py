@@ -1,0 +1,100 @@
+"""What goldfleet knows about itself: workflows in flight and recent, the audit trail, and the
+tenants of a configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goldfleet import engine
+from goldfleet.api.session import Target, engine_settings
+from goldfleet.config import load_configuration
+from goldfleet.domain.tenancy import Tenant
+from goldfleet.store import audit
+from goldfleet.store.db import shared_database
+
+IN_FLIGHT = (engine.WorkflowState.PENDING, engine.WorkflowState.ENQUEUED)
+
+
+def workflows(target: Target, limit: int = 50) -> list[dict[str, Any]]:
+    """Workflows in flight first, then the most recent others."""
+    from goldfleet.engine.dbos_engine import client_engine
+
+    with client_engine(engine_settings(target)):
+        records = engine.list_workflows(limit=limit)
+    rows = [
+        {
+            "id": r.workflow_id,
+            "workflow": r.name,
+            "state": r.state.value,
+            "queue": r.queue,
+            "created": r.created_at.isoformat() if r.created_at else None,
+            "updated": r.updated_at.isoformat() if r.updated_at else None,
+            "worker": r.executor_id,
+            "error": r.error,
+        }
+        for r in records
+    ]
+    in_flight = {s.value for s in IN_FLIGHT}
+    return sorted(rows, key=lambda r: (r["state"] not in in_flight, _newest_first(r["created"])))
+
+
+def _newest_first(created: str | None) -> str:
+    """A sort key that puts later ISO timestamps first."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in created or "")
+
+
+@dataclass(frozen=True)
+class AuditView:
+    entries: list[dict[str, Any]]
+    intact: bool
+    broken_at: int | None
+
+
+def audit_trail(limit: int | None = 100) -> AuditView:
+    database = shared_database()
+    broken = audit.verify(database)
+    rows = [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "subject": e.subject,
+            "plan": e.plan_hash,
+            "workflowId": e.workflow_id,
+            "details": e.details,
+        }
+        for e in audit.entries(database, limit)
+    ]
+    return AuditView(rows, broken is None, broken)
+
+
+def tenant_row(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "name": tenant.name,
+        "tenantId": tenant.tenant_id,
+        "displayName": tenant.display_name,
+        "role": tenant.role.value,
+        "timeZone": tenant.time_zone,
+        "ring": tenant.ring,
+        "subscriptions": [
+            {"id": s.subscription_id, "name": s.name, "regions": list(s.regions)}
+            for s in tenant.subscriptions
+        ],
+        "maintenanceWindows": [w.name for w in tenant.windows],
+        "freezes": [
+            {"start": f.start.isoformat(), "end": f.end.isoformat(), "reason": f.reason}
+            for f in tenant.freezes
+        ],
+        "optOut": tenant.opt_out,
+        "credential": {
+            "type": tenant.credential.kind.value,
+            "clientId": tenant.credential.client_id,
+        },
+    }
+
+
+def tenants(config_path: Path) -> list[dict[str, Any]]:
+    return [tenant_row(t) for t in load_configuration(config_path).configuration.tenants]
