@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from goldfleet import engine
@@ -148,3 +148,17 @@ def patched_pipeline(x: int) -> int:
     if engine.patched("sample.add-before-double"):
         return engine.run_async_step(double, add_one(x))
     return add_one(engine.run_async_step(double, x))
+
+
+# --- async composition ---------------------------------------------------------------------
+
+
+@engine.workflow("sample.async_parent")
+async def async_parent(x: int) -> int:
+    """An async workflow awaits a child workflow by calling it."""
+    return await pipeline_async(x) + 1
+
+
+@engine.workflow("sample.blocking_sleep_in_async")
+async def blocking_sleep_in_async() -> None:
+    engine.sleep_until(datetime(2030, 1, 1, tzinfo=UTC))

@@ -220,3 +220,18 @@ def test_a_patch_marks_new_executions_and_replays_agree(wid):
     names = [s.name for s in engine.list_steps(f"{wid}:patched")]
     assert names == ["DBOS.patch-sample.add-before-double", "sample.add_one", "sample.double"]
     assert engine.start(f"{wid}:patched", wf.patched_pipeline, 7).result(timeout=10) == 16
+
+
+def test_an_async_workflow_awaits_a_child_workflow_by_calling_it(wid):
+    assert engine.start(f"{wid}:async-parent", wf.async_parent, 50).result(timeout=10) == 102
+    (child,) = [
+        r
+        for r in engine.list_workflows(name="sample.pipeline_async", limit=None)
+        if r.parent_workflow_id == f"{wid}:async-parent"
+    ]
+    assert child.state is engine.WorkflowState.SUCCESS
+
+
+def test_a_blocking_sleep_in_an_async_workflow_is_refused(wid):
+    with pytest.raises(engine.EngineUsageError, match="would block the event loop"):
+        engine.start(f"{wid}:blocking", wf.blocking_sleep_in_async).result(timeout=10)

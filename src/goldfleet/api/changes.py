@@ -86,6 +86,27 @@ def _check_applicable(plan_to_apply: Plan) -> None:
             )
 
 
+def _chosen_plan(fresh: PlanResult, saved_plan: Path | None) -> Plan:
+    """The saved plan if it still matches Azure and the configuration, else the fresh one."""
+    if saved_plan is None:
+        return fresh.plan
+    if not saved_plan.is_file():
+        raise UserInputError(f"plan file {saved_plan} does not exist")
+    chosen = Plan.loads(saved_plan.read_text(), str(saved_plan))
+    if chosen.observed_fingerprint != fresh.plan.observed_fingerprint:
+        raise StalePlanError(
+            f"Azure has changed since {saved_plan} was made: it no longer describes what "
+            "the changes would do",
+            hint="make a new plan (goldfleet plan --out FILE) and review it",
+        )
+    if chosen.desired_fingerprint != fresh.plan.desired_fingerprint:
+        raise StalePlanError(
+            f"the configuration has changed since {saved_plan} was made",
+            hint="make a new plan (goldfleet plan --out FILE) and review it",
+        )
+    return chosen
+
+
 def apply(
     config_path: Path, target: Target, saved_plan: Path | None = None, timeout: float | None = None
 ) -> ApplyResult:
@@ -94,22 +115,18 @@ def apply(
     from goldfleet.lifecycle.context import ApplyContext
 
     fresh = plan(config_path, target)
-    chosen = fresh.plan
-    if saved_plan is not None:
-        if not saved_plan.is_file():
-            raise UserInputError(f"plan file {saved_plan} does not exist")
-        chosen = Plan.loads(saved_plan.read_text(), str(saved_plan))
-        if chosen.observed_fingerprint != fresh.plan.observed_fingerprint:
-            raise StalePlanError(
-                f"Azure has changed since {saved_plan} was made: it no longer describes what "
-                "the changes would do",
-                hint="make a new plan (goldfleet plan --out FILE) and review it",
-            )
-        if chosen.desired_fingerprint != fresh.plan.desired_fingerprint:
-            raise StalePlanError(
-                f"the configuration has changed since {saved_plan} was made",
-                hint="make a new plan (goldfleet plan --out FILE) and review it",
-            )
+    try:
+        chosen = _chosen_plan(fresh, saved_plan)
+    except StalePlanError as refused:
+        audit.append(
+            shared_database(),
+            at=clock_for(target).now().isoformat(),
+            actor=actor(),
+            action="apply.refused",
+            subject=str(saved_plan),
+            details={"reason": refused.message},
+        )
+        raise
     _check_applicable(chosen)
     if not chosen.pending:
         return ApplyResult(chosen, None, [], "nothing")

@@ -46,6 +46,8 @@ def _tsv(value: Any) -> str:
     for row in rows:
         if isinstance(row, dict):
             lines.append("\t".join(_cell(v) for v in row.values()))
+        elif isinstance(row, list):
+            lines.append("\t".join(_cell(v) for v in row))
         else:
             lines.append(_cell(row))
     return "\n".join(lines)

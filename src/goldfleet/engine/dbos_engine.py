@@ -17,6 +17,7 @@ Pinned facts (see docs/engine.md and ../shared/reference/engine-notes.md):
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import time
@@ -322,6 +323,15 @@ class DbosWorker(_History):
             return super().wait(workflow_id, timeout, handle)
         # In a workflow, the wait is one checkpointed operation (never a polling loop, whose
         # number of status reads would differ on replay), and it has no timeout.
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise EngineUsageError(
+                f"waiting for workflow {workflow_id} would block an async workflow's event loop",
+                hint="in an async workflow, await the child workflow function directly",
+            )
         if timeout is not None:
             raise EngineUsageError(
                 f"waiting for workflow {workflow_id} inside a workflow takes no timeout",

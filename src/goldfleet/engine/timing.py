@@ -9,9 +9,11 @@ the emulator's simulated clock (re-read while waiting, so jumps and speed change
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from goldfleet.engine.port import aware, clock, require_workflow, step
+from goldfleet.engine.records import EngineUsageError
 from goldfleet.engine.retry import NO_RETRY
 
 
@@ -53,7 +55,20 @@ def sleep_until(instant: datetime) -> None:
     """Durably wait, in a workflow, until the engine's clock reads ``instant``
     (a checkpointed step named ``goldfleet.sleep_until``)."""
     require_workflow("sleep_until()")
+    if _loop_running():
+        raise EngineUsageError(
+            "sleep_until() would block the event loop of an async workflow",
+            hint="await engine.sleep_until_async(...) instead",
+        )
     _sleep_step(aware(instant))
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def sleep_until_async(instant: datetime) -> None:
