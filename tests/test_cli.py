@@ -26,8 +26,11 @@ def test_demo_reads_every_tenant_of_the_example_estate():
     assert result.exit_code == 0, result.output
     for tenant in ("Northwind MSP", "Contoso Pharmacies", "Fabrikam Logistics", "Adatum Legal"):
         assert tenant in result.output
-    assert "4 tenants read through the Azure SDK over HTTPS" in result.output
     assert "rg-goldfleet-images" in result.output
+    assert "3 to create, 7 to update" in result.output
+    assert "carried out 10 changes" in result.output
+    assert "nothing to do (15 unchanged)" in result.output
+    assert "13 entries, hash chain intact" in result.output
 
 
 def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):

@@ -5,7 +5,7 @@ Submodules by concern: ``emulator`` (serve or embed it), ``configuration`` (vali
 """
 
 from goldfleet.api.configuration import configuration_schema, validate_configuration
-from goldfleet.api.demo import DEMO_SECRET_ENV, DemoResult, run_demo
+from goldfleet.api.demo import DemoResult, run_demo
 from goldfleet.api.emulator import (
     EXAMPLE_SCENARIO,
     REPO_ROOT,
@@ -15,7 +15,6 @@ from goldfleet.api.emulator import (
 )
 
 __all__ = [
-    "DEMO_SECRET_ENV",
     "EXAMPLE_SCENARIO",
     "REPO_ROOT",
     "DemoResult",

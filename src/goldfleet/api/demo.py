@@ -1,20 +1,31 @@
-"""``goldfleet demo``: the main job on the embedded emulator, stage by stage."""
+"""``goldfleet demo``: the main job on the embedded emulator, stage by stage.
+
+Today: start the emulator with the example MSP estate, read every tenant through the Azure SDK,
+validate the example configuration, plan, apply durably on the engine, plan again (nothing left
+to do) and check the audit trail. Later stages extend it until it tells the whole story.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from goldfleet.api.emulator import EXAMPLE_SCENARIO, embedded_emulator, emulator_options
+from goldfleet.api import changes, status
+from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
+from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
-from goldfleet.azure.credentials import client_secret
 from goldfleet.azure.inventory import TenantView, read_tenant
+from goldfleet.config import load_configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.emulator import load_scenario
 
-DEMO_SECRET_ENV = "GOLDFLEET_DEMO_CLIENT_SECRET"
+EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
+SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials reference
 
 
 @dataclass(frozen=True)
@@ -22,28 +33,70 @@ class DemoResult:
     endpoint: str
     ca_path: Path
     tenants: list[TenantView]
+    first_plan: changes.PlanResult
+    applied: changes.ApplyResult
+    second_plan: changes.PlanResult
+    audit: status.AuditView
     requests: int
 
 
-def run_demo(scenario_path: Path = EXAMPLE_SCENARIO, state_dir: Path | None = None) -> DemoResult:
-    """Start the embedded emulator with the example estate and read it through the Azure SDK,
-    tenant by tenant, with the MSP's multi-tenant app registration."""
-    options = emulator_options(scenario=scenario_path, state_dir=state_dir)
+Stage = Callable[[str, Any], None]
+
+
+def run_demo(
+    scenario_path: Path = EXAMPLE_SCENARIO,
+    config_path: Path = EXAMPLE_CONFIGURATION,
+    state_dir: Path | None = None,
+    on_stage: Stage | None = None,
+) -> DemoResult:
+    """Run the demo; ``on_stage(name, value)`` is told as each stage completes."""
+    say = on_stage or (lambda _name, _value: None)
+    options = emulator_options(scenario=scenario_path, speed=600)
     scenario, _ = load_scenario(scenario_path)
     app = scenario.applications[0]
     if not app.secrets:
         raise UserInputError(f"the demo scenario's application '{app.name}' has no secret")
-    os.environ[DEMO_SECRET_ENV] = app.secrets[0].value  # the emulator's own, fake credential
-    ref = client_secret(str(app.app_id), DEMO_SECRET_ENV)
+    # The emulator's own, fake credential, handed over the way a user would: an environment
+    # variable that the configuration's credential reference names.
+    os.environ[SECRET_ENV] = app.secrets[0].value
+    state = state_dir or Path(tempfile.mkdtemp(prefix="goldfleet-demo-"))
+    os.environ["GOLDFLEET_STATE_DIR"] = str(state)
+    os.environ.pop("GOLDFLEET_DATABASE_URL", None)
+    loaded = load_configuration(config_path)
+    say("validated", loaded)
     with embedded_emulator(options) as (emu, cloud):
+        say("emulator", emu)
+        target = Target(cloud, state)
+        refs = {t.tenant_id.lower(): t.credential for t in loaded.configuration.tenants}
 
         async def read_all() -> list[TenantView]:
             factory = ClientFactory(cloud)
             try:
-                return [await read_tenant(factory, str(t.id), ref) for t in scenario.tenants]
+                return [
+                    await read_tenant(factory, str(t.id), refs[str(t.id).lower()])
+                    for t in scenario.tenants
+                ]
             finally:
                 await factory.close()
 
         tenants = asyncio.run(read_all())
+        say("estate", tenants)
+        first = changes.plan(config_path, target)
+        say("plan", first)
+        applied = changes.apply(config_path, target)
+        say("apply", applied)
+        second = changes.plan(config_path, target)
+        say("replan", second)
+        trail = status.audit_trail(None)
+        say("audit", trail)
         counters = emu.control("GET", "/counters")
-    return DemoResult(emu.endpoint, emu.ca_path, tenants, int(counters.get("requests", 0)))
+    return DemoResult(
+        emu.endpoint,
+        emu.ca_path,
+        tenants,
+        first,
+        applied,
+        second,
+        trail,
+        int(counters.get("requests", 0)),
+    )
