@@ -69,11 +69,11 @@ class ThrowawayPostgres:
         return self.url(f"{prefix}_{uuid.uuid4().hex[:12]}")
 
 
-def _run_as() -> dict[str, Any]:
+def _run_as(accounts: tuple[str, ...] = ("postgres", "nobody")) -> dict[str, Any]:
     """``subprocess`` arguments that drop root to an unprivileged account (initdb refuses root)."""
     if os.geteuid() != 0:
         return {}
-    for name in ("postgres", "nobody"):
+    for name in accounts:
         try:
             account = pwd.getpwnam(name)
         except KeyError:
@@ -89,11 +89,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_postgres(*, durable: bool = False) -> Iterator[ThrowawayPostgres]:
+def throwaway_postgres(
+    *, durable: bool = False, accounts: tuple[str, ...] = ("postgres", "nobody")
+) -> Iterator[ThrowawayPostgres]:
     """Create, start, yield, stop and delete a private PostgreSQL cluster (with ``durable``,
     commits are flushed to disk as in production; without, they are not - faster tests)."""
     bin_dir = find_bin_dir()
-    run_as = _run_as()
+    run_as = _run_as(accounts)
     # Not under pytest's tmp dir: that is mode 0700 and owned by root, so the server's
     # unprivileged account could not reach its own data directory.
     root = Path(tempfile.mkdtemp(prefix="goldfleet-pg-"))
@@ -106,7 +108,10 @@ def throwaway_postgres(*, durable: bool = False) -> Iterator[ThrowawayPostgres]:
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
     def run(args: list[str]) -> None:
-        done = subprocess.run(args, env=env, capture_output=True, text=True, **run_as)
+        # cwd: the unprivileged account may not be able to enter the caller's directory
+        done = subprocess.run(
+            args, env=env, cwd=root, capture_output=True, text=True, check=False, **run_as
+        )
         if done.returncode != 0:
             raise PostgresUnavailable(
                 f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr or done.stdout}"
@@ -144,7 +149,9 @@ def throwaway_postgres(*, durable: bool = False) -> Iterator[ThrowawayPostgres]:
             subprocess.run(
                 [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
                 env=env,
+                cwd=root,
                 capture_output=True,
+                check=False,
                 **run_as,
             )
         shutil.rmtree(root, ignore_errors=True)
