@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 FAST_WORKER_ENV = {
     "GOLDFLEET_QUEUE_POLL_SECONDS": "0.05",
     "GOLDFLEET_HEARTBEAT_SECONDS": "0.2",
-    "GOLDFLEET_WORKER_DEAD_AFTER_SECONDS": "1.5",
+    "GOLDFLEET_WORKER_DEAD_AFTER_SECONDS": "3",  # generous: a busy CI box must not fence a live worker
     "GOLDFLEET_SWEEP_SECONDS": "0.25",
 }
 

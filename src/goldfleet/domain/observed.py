@@ -40,12 +40,15 @@ class ObservedSubscription:
 @dataclass(frozen=True)
 class ObservedState:
     subscriptions: tuple[ObservedSubscription, ...] = field(default=())
+    _by_id: dict[str, ObservedSubscription] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self._by_id.update({s.subscription_id.lower(): s for s in self.subscriptions})
 
     def subscription(self, subscription_id: str) -> ObservedSubscription | None:
-        for sub in self.subscriptions:
-            if sub.subscription_id.lower() == subscription_id.lower():
-                return sub
-        return None
+        return self._by_id.get(subscription_id.lower())
 
     def canonical(self) -> dict[str, Any]:
         """Order-independent JSON form: the same Azure state always gives the same document."""
