@@ -47,6 +47,8 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_throughput.py
+	$(BIN)/python bench/plan_scale.py
+	$(BIN)/python bench/engine_overhead.py
 
 clean:
 	rm -rf $(VENV) $(AZ_VENV) .mypy_cache .pytest_cache .ruff_cache
