@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from azure.mgmt.authorization.aio import AuthorizationManagementClient
+from azure.mgmt.compute.aio import ComputeManagementClient
+from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
+from azure.mgmt.desktopvirtualization.aio import DesktopVirtualizationMgmtClient
+from azure.mgmt.imagebuilder.aio import ImageBuilderClient
+from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
@@ -33,13 +39,24 @@ class ClientFactory:
         self.credentials = credentials or CredentialPool(cloud)
         self.gate = gate or ArmGate()
 
-    def _common(self, tenant_id: str) -> dict[str, Any]:
+    def _common(
+        self, tenant_id: str, auxiliary: Sequence[tuple[str, CredentialRef]] = ()
+    ) -> dict[str, Any]:
+        """Client options; ``auxiliary`` (tenant, credential) pairs add the
+        ``x-ms-authorization-auxiliary`` tokens a cross-tenant reference needs (at most 3)."""
         kwargs: dict[str, Any] = {
             "base_url": self.cloud.resource_manager,
             "credential_scopes": [self.cloud.arm_scope],
             "retry_policy": JitteredRetryPolicy(),
             "per_retry_policies": [self.gate.policy(tenant_id)],
         }
+        if auxiliary:
+            if len(auxiliary) > 3:
+                raise ValueError("ARM accepts at most three auxiliary tokens")
+            credentials = [self.credentials.get(tid, ref) for tid, ref in auxiliary]
+            kwargs["per_call_policies"] = [
+                AsyncAuxiliaryAuthenticationPolicy(credentials, self.cloud.arm_scope)
+            ]
         if self.cloud.ca_bundle is not None:
             kwargs["connection_verify"] = str(self.cloud.ca_bundle)
             kwargs["polling_interval"] = 1
@@ -49,10 +66,16 @@ class ClientFactory:
         return SubscriptionClient(self.credentials.get(tenant_id, ref), **self._common(tenant_id))
 
     def resources(
-        self, tenant_id: str, subscription_id: str, ref: CredentialRef
+        self,
+        tenant_id: str,
+        subscription_id: str,
+        ref: CredentialRef,
+        auxiliary: Sequence[tuple[str, CredentialRef]] = (),
     ) -> ResourceManagementClient:
         return ResourceManagementClient(
-            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
+            self.credentials.get(tenant_id, ref),
+            subscription_id,
+            **self._common(tenant_id, auxiliary),
         )
 
     def authorization(
@@ -60,6 +83,46 @@ class ClientFactory:
     ) -> AuthorizationManagementClient:
         return AuthorizationManagementClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
+        )
+
+    def compute(
+        self,
+        tenant_id: str,
+        subscription_id: str,
+        ref: CredentialRef,
+        auxiliary: Sequence[tuple[str, CredentialRef]] = (),
+    ) -> ComputeManagementClient:
+        return ComputeManagementClient(
+            self.credentials.get(tenant_id, ref),
+            subscription_id,
+            **self._common(tenant_id, auxiliary),
+        )
+
+    def network(
+        self, tenant_id: str, subscription_id: str, ref: CredentialRef
+    ) -> NetworkManagementClient:
+        return NetworkManagementClient(
+            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
+        )
+
+    def desktop_virtualization(
+        self, tenant_id: str, subscription_id: str, ref: CredentialRef
+    ) -> DesktopVirtualizationMgmtClient:
+        return DesktopVirtualizationMgmtClient(
+            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
+        )
+
+    def image_builder(
+        self,
+        tenant_id: str,
+        subscription_id: str,
+        ref: CredentialRef,
+        auxiliary: Sequence[tuple[str, CredentialRef]] = (),
+    ) -> ImageBuilderClient:
+        return ImageBuilderClient(
+            self.credentials.get(tenant_id, ref),
+            subscription_id,
+            **self._common(tenant_id, auxiliary),
         )
 
     async def object_id(self, tenant_id: str, ref: CredentialRef) -> str:

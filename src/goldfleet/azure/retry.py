@@ -22,6 +22,13 @@ class JitteredRetryPolicy(AsyncRetryPolicy):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self._rng = rng or random.Random()
 
+    def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
+        """Never a 429: throttling belongs to the ARM gate, which waits it out in front of
+        this policy; a 429 that gets here means the gate gave up, and must be seen."""
+        if response.http_response.status_code == 429:
+            return False
+        return bool(super().is_retry(settings, response))
+
     def get_backoff_time(self, settings: dict[str, Any]) -> float:
         base = float(super().get_backoff_time(settings))
         return base * self._rng.uniform(0.5, 1.5)
