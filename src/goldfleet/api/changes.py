@@ -4,6 +4,8 @@ difference from the configuration, and carry the plan out durably on the engine.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,22 @@ from goldfleet.domain.observed import ObservedState
 from goldfleet.planner import Action, Plan, make_plan
 from goldfleet.store import audit
 from goldfleet.store.db import shared_database
+
+
+def _wait(
+    run: Any, total: int, run_id: str, timeout: float | None, on_progress: Progress | None
+) -> Any:
+    """The workflow's result; meanwhile, tell ``on_progress`` how many changes are done (read
+    from the audit trail, where each applied change leaves an entry)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        try:
+            return run.result(timeout=0.5)
+        except TimeoutError:
+            if deadline is not None and time.monotonic() > deadline:
+                raise
+            if on_progress is not None:
+                on_progress(audit.count_for_workflow(shared_database(), run_id, "change."), total)
 
 
 class StalePlanError(UserInputError):
@@ -107,8 +125,15 @@ def _chosen_plan(fresh: PlanResult, saved_plan: Path | None) -> Plan:
     return chosen
 
 
+Progress = Callable[[int, int], None]
+
+
 def apply(
-    config_path: Path, target: Target, saved_plan: Path | None = None, timeout: float | None = None
+    config_path: Path,
+    target: Target,
+    saved_plan: Path | None = None,
+    timeout: float | None = None,
+    on_progress: Progress | None = None,
 ) -> ApplyResult:
     """Apply a fresh plan, or a saved one if Azure and the configuration still match it."""
     from goldfleet.lifecycle.apply import PLANS, apply_plan, workflow_id
@@ -151,5 +176,5 @@ def apply(
             run = engine.start(run_id, apply_plan, context.to_json(), chosen.dumps())
         else:  # workers elsewhere pick it up from the queue
             run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
-        outcome = run.result(timeout=timeout)
+        outcome = _wait(run, len(chosen.pending), run_id, timeout, on_progress)
     return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.tree import Tree
 
 from goldfleet.api import changes
@@ -114,7 +115,21 @@ def apply(
             return
         if not typer.confirm("Apply these changes?"):
             raise typer.Exit(1)
-    result = changes.apply(path, where, plan_file)
+    with Progress(
+        TextColumn("applying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=output is not Output.TABLE,
+    ) as bar:
+        task = bar.add_task("apply", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = changes.apply(path, where, plan_file, on_progress=progress)
     data = {
         "plan": result.plan.hash,
         "workflowId": result.workflow_id,

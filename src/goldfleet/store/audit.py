@@ -134,3 +134,15 @@ def verify(engine: Engine) -> int | None:
         prev = entry.hash
         expected_seq += 1
     return None
+
+
+def count_for_workflow(engine: Engine, workflow_prefix: str, action_prefix: str) -> int:
+    """How many entries of a workflow (and its children) start with ``action_prefix``."""
+    with engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(audit)
+            .where(audit.c.workflow_id.startswith(workflow_prefix))
+            .where(audit.c.action.startswith(action_prefix))
+        )
+        return int(connection.execute(query).scalar_one())
