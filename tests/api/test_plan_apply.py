@@ -98,6 +98,14 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
     assert {e["plan"] for e in trail[:-1]} == {first["hash"]}
     assert "intact (14 entries)" in goldfleet("audit", "verify").stdout
 
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "state" / "goldfleet.sqlite") as connection:
+        kept = connection.execute(
+            "SELECT hash, applied_by_workflow FROM goldfleet_plans"
+        ).fetchall()
+    assert kept == [(first["hash"], applied["workflowId"])]  # the audit's plan hash leads here
+
     status = json.loads(goldfleet("status", "-o", "json").stdout)
     assert {w["state"] for w in status} == {"SUCCESS"} and len(
         status

@@ -38,7 +38,6 @@ def test_the_emulator_public_api_is_pinned():
         "ScenarioError",
         "load_scenario",
         "running_emulator",
-        "scenario_secret",
         "serve_forever",
     ]
 

@@ -18,7 +18,7 @@ from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.domain.observed import ObservedState
 from goldfleet.planner import Action, Plan, make_plan
-from goldfleet.store import audit
+from goldfleet.store import audit, plans
 from goldfleet.store.db import shared_database
 
 
@@ -158,9 +158,11 @@ def apply(
     credentials = {t.tenant_id: t.credential for t in fresh.configuration.tenants}
     context = ApplyContext.build(target.cloud, credentials, actor())
     database = shared_database()
+    now = clock_for(target).now().isoformat()
+    plans.keep(database, chosen.hash, now, chosen.observed_fingerprint, chosen.to_json())
     audit.append(
         database,
-        at=clock_for(target).now().isoformat(),
+        at=now,
         actor=context.actor,
         action="apply.requested",
         subject=f"plan {chosen.hash}",
@@ -177,4 +179,5 @@ def apply(
         else:  # workers elsewhere pick it up from the queue
             run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
         outcome = _wait(run, len(chosen.pending), run_id, timeout, on_progress)
+    plans.mark_applied(database, chosen.hash, run_id)
     return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)

@@ -5,7 +5,7 @@ SDK and the az CLI work against it unchanged. Start it with :func:`running_emula
 background thread) or ``goldfleet emulator serve``.
 """
 
-from goldfleet.emulator.scenario import Scenario, ScenarioError, load_scenario, scenario_secret
+from goldfleet.emulator.scenario import Scenario, ScenarioError, load_scenario
 from goldfleet.emulator.server import (
     EmulatorOptions,
     RunningEmulator,
@@ -20,6 +20,5 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "running_emulator",
-    "scenario_secret",
     "serve_forever",
 ]

@@ -410,19 +410,10 @@ def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]
         )
 
 
-def scenario_secret(scenario: Scenario, app_name: str) -> str | None:
-    """The first secret of an application (for demos and tests that log in as it)."""
-    for app in scenario.applications:
-        if app.name == app_name or str(app.app_id) == app_name:
-            return app.secrets[0].value if app.secrets else None
-    return None
-
-
 __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
     "parse_scenario",
-    "scenario_secret",
     "seed_world",
 ]
