@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.compute import models as compute_models
 
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.errors import translate
@@ -98,6 +99,69 @@ async def delete_role_assignment(
         return
     except Exception as exc:
         raise translate(exc, "removing role assignment", resource_id) from exc
+
+
+async def put_gallery(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    after: dict[str, Any],
+) -> None:
+    client = factory.compute(tenant_id, subscription_id, ref)
+    group = _rg(subscription_id, after["resourceGroup"])
+    rid = f"{group}/providers/Microsoft.Compute/galleries/{after['name']}"
+    body = compute_models.Gallery(
+        location=after["location"],
+        tags=after["tags"],
+        properties=compute_models.GalleryProperties(description=after["description"]),
+    )
+    try:
+        async with client:
+            poller = await client.galleries.begin_create_or_update(
+                after["resourceGroup"], after["name"], body
+            )
+            await poller.result()
+    except Exception as exc:
+        raise translate(exc, "creating or updating gallery", rid) from exc
+
+
+async def put_image_definition(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    resource_id: str,
+    after: dict[str, Any],
+) -> None:
+    parts = resource_id.split("/")
+    group, gallery = parts[4], parts[8]
+    client = factory.compute(tenant_id, subscription_id, ref)
+    features = []
+    if after["securityType"] != "Standard":
+        features.append(
+            compute_models.GalleryImageFeature(name="SecurityType", value=after["securityType"])
+        )
+    body = compute_models.GalleryImage(
+        location=after["location"],
+        tags=after["tags"],
+        properties=compute_models.GalleryImageProperties(
+            description=after["description"],
+            os_type=after["osType"],
+            os_state=after["osState"],
+            hyper_v_generation=after["hyperVGeneration"],
+            identifier=compute_models.GalleryImageIdentifier(**after["identifier"]),
+            features=features,
+        ),
+    )
+    try:
+        async with client:
+            poller = await client.gallery_images.begin_create_or_update(
+                group, gallery, after["name"], body
+            )
+            await poller.result()
+    except Exception as exc:
+        raise translate(exc, "creating or updating image definition", resource_id) from exc
 
 
 def refuse_replace(resource_id: str, reason: str) -> UserInputError:

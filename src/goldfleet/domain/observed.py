@@ -28,6 +28,33 @@ class ObservedRoleAssignment:
 
 
 @dataclass(frozen=True)
+class ObservedGallery:
+    resource_id: str
+    name: str
+    resource_group: str
+    location: str
+    description: str
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ObservedImageDefinition:
+    resource_id: str
+    gallery_id: str
+    name: str
+    location: str
+    os_type: str
+    os_state: str
+    hyper_v_generation: str
+    security_type: str  # from the SecurityType feature; "Standard" when absent
+    publisher: str
+    offer: str
+    sku: str
+    description: str
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ObservedSubscription:
     subscription_id: str
     tenant_id: str
@@ -35,6 +62,8 @@ class ObservedSubscription:
     resource_groups: tuple[ObservedResourceGroup, ...] = ()
     role_assignments: tuple[ObservedRoleAssignment, ...] = ()
     role_definitions: tuple[tuple[str, str], ...] = ()  # (lower-case role name, guid)
+    galleries: tuple[ObservedGallery, ...] = ()
+    image_definitions: tuple[ObservedImageDefinition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +91,10 @@ class ObservedState:
                 data["role_assignments"], key=lambda a: a["resource_id"].lower()
             )
             data["role_definitions"] = sorted(data["role_definitions"])
+            data["galleries"] = sorted(data["galleries"], key=lambda g: g["resource_id"].lower())
+            data["image_definitions"] = sorted(
+                data["image_definitions"], key=lambda d: d["resource_id"].lower()
+            )
             subs.append(data)
         return {"subscriptions": subs}
 

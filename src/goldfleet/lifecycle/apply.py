@@ -66,6 +66,16 @@ async def _carry_out(factory: Any, context: ApplyContext, change: Change) -> Non
             )
         else:
             raise azure_changes.refuse_replace(change.resource_id, change.reason)
+    elif change.kind in (Kind.GALLERY, Kind.IMAGE_DEFINITION):
+        if change.action not in (Action.CREATE, Action.UPDATE):
+            raise azure_changes.refuse_replace(change.resource_id, change.reason)
+        assert change.after is not None
+        if change.kind is Kind.GALLERY:
+            await azure_changes.put_gallery(factory, tenant_id, sub, ref, change.after)
+        else:
+            await azure_changes.put_image_definition(
+                factory, tenant_id, sub, ref, change.resource_id, change.after
+            )
     elif change.action is Action.CREATE:
         assert change.after is not None
         name = change.resource_id.rsplit("/", 1)[-1]

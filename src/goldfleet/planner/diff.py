@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from goldfleet.domain.images import Gallery, ImageDefinition
 from goldfleet.domain.observed import (
     ObservedResourceGroup,
     ObservedRoleAssignment,
@@ -20,6 +21,7 @@ from goldfleet.domain.observed import (
     fingerprint,
 )
 from goldfleet.domain.tenancy import RoleAssignmentSpec, SubscriptionSpec, Tenant
+from goldfleet.planner.galleries import gallery_changes
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.planner.ordering import order_changes
 
@@ -34,9 +36,13 @@ def assignment_name(scope: str, role_guid: str, principal_id: str) -> str:
     return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, key))
 
 
-def desired_fingerprint(tenants: Sequence[Tenant]) -> str:
+def desired_fingerprint(
+    tenants: Sequence[Tenant],
+    galleries: Sequence[Gallery] = (),
+    definitions: Sequence[ImageDefinition] = (),
+) -> str:
     """Order-independent: listing the same things in another order is the same desire."""
-    document = []
+    document: list[Any] = []
     for t in sorted(tenants, key=lambda t: t.name):
         subs = []
         for s in sorted(t.subscriptions, key=lambda s: s.subscription_id.lower()):
@@ -45,11 +51,19 @@ def desired_fingerprint(tenants: Sequence[Tenant]) -> str:
             data["role_assignments"] = sorted(data["role_assignments"], key=repr)
             subs.append(data)
         document.append({"tenant": t.name, "tenantId": t.tenant_id, "subscriptions": subs})
+    document.append(sorted(repr(g) for g in galleries))
+    document.append(sorted(repr(d) for d in definitions))
     return fingerprint(document)
 
 
-def make_plan(tenants: Sequence[Tenant], observed: ObservedState) -> Plan:
-    """The plan that turns ``observed`` into what ``tenants`` declare."""
+def make_plan(
+    tenants: Sequence[Tenant],
+    observed: ObservedState,
+    galleries: Sequence[Gallery] = (),
+    definitions: Sequence[ImageDefinition] = (),
+) -> Plan:
+    """The plan that turns ``observed`` into what ``tenants`` (and the galleries and image
+    definitions in their subscriptions) declare."""
     changes: list[Change] = []
     problems: list[str] = []
     for tenant in sorted(tenants, key=lambda t: t.name):
@@ -63,9 +77,12 @@ def make_plan(tenants: Sequence[Tenant], observed: ObservedState) -> Plan:
                 continue
             changes += _resource_groups(tenant, sub, seen)
             changes += _role_assignments(tenant, sub, seen, problems)
+    changes += gallery_changes(
+        {t.name: t for t in tenants}, galleries, definitions, observed, problems
+    )
     return Plan(
         changes=order_changes(changes),
-        desired_fingerprint=desired_fingerprint(tenants),
+        desired_fingerprint=desired_fingerprint(tenants, galleries, definitions),
         observed_fingerprint=observed.fingerprint(),
         problems=tuple(problems),
     )

@@ -24,10 +24,17 @@ class Action(StrEnum):
 
 class Kind(StrEnum):
     RESOURCE_GROUP = "resourceGroup"
+    GALLERY = "gallery"
+    IMAGE_DEFINITION = "imageDefinition"
     ROLE_ASSIGNMENT = "roleAssignment"
 
 
-KIND_ORDER = {Kind.RESOURCE_GROUP: 0, Kind.ROLE_ASSIGNMENT: 1}
+KIND_ORDER = {
+    Kind.RESOURCE_GROUP: 0,
+    Kind.GALLERY: 1,
+    Kind.IMAGE_DEFINITION: 2,
+    Kind.ROLE_ASSIGNMENT: 3,
+}
 
 
 @dataclass(frozen=True)
