@@ -6,6 +6,8 @@ so the CLI can print a message and a hint and pick the exit code without a trace
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GoldfleetError(Exception):
     """Base of every error goldfleet raises on purpose."""
@@ -16,6 +18,20 @@ class GoldfleetError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, whatever ``__init__`` takes: the durable engine records a step's
+        error by pickling it, and replays it as the same type with the same fields."""
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(
+    cls: type[GoldfleetError], args: tuple[Any, ...], state: dict[str, Any]
+) -> GoldfleetError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class UserInputError(GoldfleetError):

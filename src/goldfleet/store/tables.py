@@ -39,3 +39,18 @@ rate_buckets = Table(
     Column("updated", Float, nullable=False),  # clock seconds of the last refill
     Column("blocked_until", Float, nullable=False, default=0.0),
 )
+
+releases = Table(
+    "goldfleet_releases",
+    metadata,
+    Column("release_id", String(300), primary_key=True),
+    Column("pipeline", String(200), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("source_id", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("lineage", JSON, nullable=False),
+    Column("validation", JSON, nullable=False),
+)

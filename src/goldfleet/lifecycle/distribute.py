@@ -1,0 +1,344 @@
+"""Distributing a release: its version created in every target image definition, replicated to
+every target region, copied into each customer tenant's own gallery; nothing counted until its
+region reports ``Completed``.
+
+``release.distribute`` replicates the first provider target from the release's source, then
+every other provider target from that version, and enqueues one ``release.copy`` per customer
+target (partitioned by subscription). A failed region is retried; if it keeps failing, the
+release reports it with Azure's error while other regions and tenants go on. A tenant without
+consent or roles is reported with the fix, and does not stop the others. Frozen and opted-out
+tenants are skipped and reported. Waits are durable sleeps on the engine's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from goldfleet import engine
+from goldfleet.azure import galleries
+from goldfleet.domain.errors import (
+    AuthenticationError,
+    AzureCallError,
+    PermissionDeniedError,
+    TransientAzureError,
+)
+from goldfleet.domain.images import GalleryRole
+from goldfleet.domain.releases import RegionTarget, ReleaseTarget, Stage, version_tags
+from goldfleet.lifecycle.context import ApplyContext, factory_for
+from goldfleet.store import audit, releases
+from goldfleet.store.db import shared_database
+
+COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=32)
+POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
+MAX_REGION_RETRIES = 2
+
+
+def target_to_json(target: ReleaseTarget) -> dict[str, Any]:
+    data = asdict(target)
+    data["role"] = target.role.value
+    return data
+
+
+def target_from_json(data: dict[str, Any]) -> ReleaseTarget:
+    values = dict(data)
+    values["role"] = GalleryRole(values["role"])
+    values["regions"] = tuple(RegionTarget(**r) for r in values["regions"])
+    return ReleaseTarget(**values)
+
+
+def _now_text() -> str:
+    return engine.clock().now().isoformat()
+
+
+@engine.step("release.record", retry=engine.Retry(attempts=3))
+def record(
+    context_json: dict[str, Any],
+    release_id: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+) -> None:
+    """One audit entry and, for target outcomes, the release's record."""
+    database = shared_database()
+    if action == "release.target":
+        releases.record_target(database, release_id, subject, details, _now_text())
+    audit.append(
+        database,
+        at=_now_text(),
+        actor=str(context_json["actor"]),
+        action=action,
+        subject=subject,
+        workflow_id=release_id,
+        details=details,
+    )
+
+
+@engine.step("release.start_version", retry=engine.Retry(attempts=4))
+async def start_version(
+    context_json: dict[str, Any],
+    target_json: dict[str, Any],
+    version: str,
+    source_id: str,
+    pipeline: str,
+    provider_tenant: str,
+) -> str:
+    context = ApplyContext.from_json(context_json)
+    target = target_from_json(target_json)
+    factory = factory_for(context)
+    ref = context.credential(target.tenant_id)
+    auxiliary = (
+        [(provider_tenant, context.credential(provider_tenant))] if target.cross_tenant else []
+    )
+    tags = version_tags(pipeline, version, Stage.BUILT, source_id)
+    try:
+        await galleries.start_version(factory, target, ref, version, source_id, tags, auxiliary)
+    except TransientAzureError as exc:
+        raise engine.TemporaryError(str(exc)) from exc
+    finally:
+        await factory.close()
+    return target.version_id(version)
+
+
+@engine.step("release.read_replication", retry=engine.Retry(attempts=5))
+async def read_replication(
+    context_json: dict[str, Any], target_json: dict[str, Any], version: str
+) -> dict[str, Any] | None:
+    context = ApplyContext.from_json(context_json)
+    target = target_from_json(target_json)
+    factory = factory_for(context)
+    try:
+        state = await galleries.read_version(
+            factory, target, context.credential(target.tenant_id), version
+        )
+    except TransientAzureError as exc:
+        raise engine.TemporaryError(str(exc)) from exc
+    finally:
+        await factory.close()
+    if state is None:
+        return None
+    return {
+        "provisioningState": state.provisioning_state,
+        "aggregated": state.aggregated,
+        "regions": {
+            r.region: {"state": r.state, "progress": r.progress, "details": r.details}
+            for r in state.regions
+        },
+    }
+
+
+@engine.step("release.retry_regions", retry=engine.Retry(attempts=4))
+async def retry(
+    context_json: dict[str, Any],
+    target_json: dict[str, Any],
+    version: str,
+    source_id: str,
+    pipeline: str,
+    provider_tenant: str,
+) -> None:
+    context = ApplyContext.from_json(context_json)
+    target = target_from_json(target_json)
+    factory = factory_for(context)
+    auxiliary = (
+        [(provider_tenant, context.credential(provider_tenant))] if target.cross_tenant else []
+    )
+    tags = version_tags(pipeline, version, Stage.BUILT, source_id)
+    try:
+        await galleries.retry_regions(
+            factory,
+            target,
+            context.credential(target.tenant_id),
+            version,
+            source_id,
+            tags,
+            auxiliary,
+        )
+    finally:
+        await factory.close()
+
+
+def _all_regions_done(status: dict[str, Any], target: ReleaseTarget) -> tuple[bool, list[str]]:
+    regions = {k.replace(" ", "").lower(): v for k, v in status["regions"].items()}
+    failed = [r.name for r in target.regions if regions.get(r.name, {}).get("state") == "Failed"]
+    done = all(
+        regions.get(r.name, {}).get("state") in ("Completed", "Failed") for r in target.regions
+    )
+    return done, failed
+
+
+def replicate(
+    context_json: dict[str, Any],
+    target: ReleaseTarget,
+    version: str,
+    source_id: str,
+    pipeline: str,
+    provider_tenant: str,
+) -> dict[str, Any]:
+    """Create the version in one target and wait, durably, until every region has settled;
+    failed regions are retried up to MAX_REGION_RETRIES times. Returns the target's outcome."""
+    target_json = target_to_json(target)
+    version_id = start_version(
+        context_json, target_json, version, source_id, pipeline, provider_tenant
+    )
+    retries = 0
+    while True:
+        status = engine.run_async_step(read_replication, context_json, target_json, version)
+        if status is None:
+            return {
+                "state": "Failed",
+                "versionId": version_id,
+                "sourceId": source_id,
+                "error": "the version disappeared while it replicated",
+            }
+        done, failed = _all_regions_done(status, target)
+        if done and failed and retries < MAX_REGION_RETRIES:
+            retries += 1
+            engine.run_async_step(
+                retry, context_json, target_json, version, source_id, pipeline, provider_tenant
+            )
+        elif done:
+            return {
+                "state": "Completed" if not failed else "PartiallyFailed",
+                "versionId": version_id,
+                "sourceId": source_id,
+                "regions": status["regions"],
+                "failedRegions": failed,
+                "retries": retries,
+            }
+        engine.sleep_until(engine.now() + POLL)
+
+
+def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dict[str, Any]:
+    """A customer target that could not be reached: what happened and the exact fix."""
+    if isinstance(error, AuthenticationError):
+        fix = (
+            f"an administrator of tenant {target.tenant_id} must consent to application "
+            f"{app_id} (so that it has a service principal there)"
+        )
+    elif isinstance(error, PermissionDeniedError) and error.code == "LinkedAuthorizationFailed":
+        fix = (
+            f"grant application {app_id} the role 'Compute Gallery Image Reader' on the "
+            "provider's source gallery, in the provider tenant"
+        )
+    elif isinstance(error, PermissionDeniedError):
+        fix = (
+            f"grant application {app_id} the role 'Compute Gallery Artifacts Publisher' (or "
+            f"Contributor) on {target.definition_id.split('/images/')[0]}"
+        )
+    else:
+        fix = error.hint or "see the error"
+    return {"state": "Unreachable", "error": error.message, "code": error.code, "fix": fix}
+
+
+@engine.workflow("release.copy")
+def copy_to_tenant(
+    context_json: dict[str, Any],
+    release_id: str,
+    target_json: dict[str, Any],
+    version: str,
+    source_id: str,
+    pipeline: str,
+    provider_tenant: str,
+) -> dict[str, Any]:
+    """One customer tenant's copy: its own gallery, the provider's version as source."""
+    target = target_from_json(target_json)
+    try:
+        outcome = replicate(context_json, target, version, source_id, pipeline, provider_tenant)
+    except AzureCallError as failed:  # recorded by the engine and replayed as itself
+        app_id = ApplyContext.from_json(context_json).credential(target.tenant_id).client_id or "?"
+        outcome = _as_report(failed, target, app_id)
+    record(
+        context_json,
+        release_id,
+        "release.target",
+        target.definition,
+        {**outcome, "tenant": target.tenant},
+    )
+    return outcome
+
+
+@engine.workflow("release.distribute")
+def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> dict[str, Any]:
+    """The whole distribution of one release (see the module docstring)."""
+    pipeline, version = release_json["pipeline"], release_json["version"]
+    release_id = f"{pipeline}:{version}"
+    provider_tenant = release_json["providerTenant"]
+    targets = [target_from_json(t) for t in release_json["targets"]]
+    record(context_json, release_id, "release.started", release_id, {"targets": len(targets)})
+    outcomes: dict[str, Any] = {}
+    for target in targets:
+        if target.skipped:
+            outcomes[target.definition] = {"state": "Skipped", "reason": target.skipped}
+            record(
+                context_json,
+                release_id,
+                "release.target",
+                target.definition,
+                {**outcomes[target.definition], "tenant": target.tenant},
+            )
+    own = [t for t in targets if not t.cross_tenant and not t.skipped]
+    if not own:
+        raise engine.PermanentError(f"release {release_id} has no target in the provider tenant")
+    first = own[0]
+    outcomes[first.definition] = replicate(
+        context_json, first, version, release_json["sourceId"], pipeline, provider_tenant
+    )
+    record(
+        context_json,
+        release_id,
+        "release.target",
+        first.definition,
+        {**outcomes[first.definition], "tenant": first.tenant},
+    )
+    if outcomes[first.definition]["state"] == "Failed":
+        return {"release": release_id, "targets": outcomes}
+    source = first.version_id(version)
+    for target in own[1:]:
+        outcomes[target.definition] = replicate(
+            context_json, target, version, source, pipeline, provider_tenant
+        )
+        record(
+            context_json,
+            release_id,
+            "release.target",
+            target.definition,
+            {**outcomes[target.definition], "tenant": target.tenant},
+        )
+    parent = engine.workflow_id()
+    runs = {
+        t.definition: engine.enqueue(
+            COPIES.partition(t.subscription_id.lower()),
+            f"{parent}:{t.definition}",
+            copy_to_tenant,
+            context_json,
+            release_id,
+            target_to_json(t),
+            version,
+            source,
+            pipeline,
+            provider_tenant,
+        )
+        for t in targets
+        if t.cross_tenant and not t.skipped
+    }
+    for definition, run in runs.items():
+        outcomes[definition] = run.result()
+    replicated = all(
+        o["state"] in ("Completed", "Skipped", "Unreachable") for o in outcomes.values()
+    )
+    stage = Stage.REPLICATED if replicated else Stage.BUILT
+    set_stage(release_id, stage.value)
+    record(
+        context_json,
+        release_id,
+        "release.replicated" if replicated else "release.incomplete",
+        release_id,
+        {"targets": {k: v["state"] for k, v in outcomes.items()}},
+    )
+    return {"release": release_id, "stage": stage.value, "targets": outcomes}
+
+
+@engine.step("release.set_stage", retry=engine.Retry(attempts=3))
+def set_stage(release_id: str, stage: str) -> None:
+    releases.set_stage(shared_database(), release_id, stage, _now_text())
