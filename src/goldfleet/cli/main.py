@@ -12,6 +12,7 @@ from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
 from goldfleet.cli import emulator
+from goldfleet.cli import images as image_commands
 from goldfleet.cli import status as status_commands
 from goldfleet.cli import worker as worker_commands
 from goldfleet.cli.output import console, print_error
@@ -33,6 +34,7 @@ app.command(name="apply")(change_commands.apply)
 app.command(name="status")(status_commands.show_status)
 app.add_typer(status_commands.tenant_app, name="tenant")
 app.add_typer(status_commands.audit_app, name="audit")
+app.add_typer(image_commands.image_app, name="image")
 
 
 @app.command()

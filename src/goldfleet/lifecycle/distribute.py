@@ -31,6 +31,7 @@ from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
 
 COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=32)
+RELEASES = engine.queue("releases", worker_concurrency=4)
 POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
 MAX_REGION_RETRIES = 2
 

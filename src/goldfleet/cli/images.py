@@ -1,0 +1,193 @@
+"""``goldfleet image version ...``: releases - create and distribute, list as a matrix, show,
+promote, retire."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from goldfleet.api import images
+from goldfleet.cli.common import (
+    CloudOption,
+    ConfigOption,
+    EmulatorCaOption,
+    EmulatorOption,
+    StateDirOption,
+    config_path,
+    target,
+)
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+
+image_app = typer.Typer(help="Golden images.", no_args_is_help=True)
+version_app = typer.Typer(help="Image versions (releases).", no_args_is_help=True)
+image_app.add_typer(version_app, name="version")
+
+COLOURS = {
+    "Completed": "green",
+    "Replicating": "yellow",
+    "Queued": "dim",
+    "Failed": "red",
+    "Skipped": "dim",
+    "Unreachable": "red",
+    "PartiallyFailed": "red",
+}
+
+
+def _matrix(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Image versions", title_justify="left")
+    for column in ("version", "stage", "tenant", "target", "region", "state"):
+        table.add_column(column)
+    for row in rows:
+        state = row["state"] or ""
+        colour = COLOURS.get(state, "white")
+        table.add_row(
+            escape(row["version"]),
+            row["stage"],
+            escape(row["tenant"] or ""),
+            escape(row["target"]),
+            row["region"] or "-",
+            f"[{colour}]{state}[/]",
+        )
+    console.print(table)
+
+
+@version_app.command("create")
+def create(
+    pipeline: Annotated[
+        str, typer.Argument(help="Image pipeline (its name in the configuration).")
+    ],
+    source: Annotated[
+        str, typer.Option(help="Managed image or gallery image version to start from.")
+    ],
+    version: Annotated[
+        str | None, typer.Option(help="Version name (default: the pipeline's scheme).")
+    ] = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Create a version from a source and distribute it to every region and tenant."""
+    result = images.create_release(
+        config_path(config),
+        target(cloud, emulator, emulator_ca, state_dir),
+        pipeline,
+        source,
+        version,
+    )
+    data = {"release": result.release_id, "version": result.version, **result.outcome}
+
+    def table(d: dict[str, Any]) -> None:
+        console.print(f"Release {d['release']}: {d.get('stage', '?')}")
+        for name, outcome in d["targets"].items():
+            extra = (
+                outcome.get("fix")
+                or outcome.get("reason")
+                or ", ".join(outcome.get("failedRegions", []))
+            )
+            console.print(f"  {name}: {outcome['state']} {escape(extra or '')}")
+
+    emit(data, output, query, table)
+
+
+@version_app.command("list")
+def list_versions(
+    pipeline: Annotated[str | None, typer.Option(help="Only this pipeline's releases.")] = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Every release as a matrix: version x target x region, with its stage."""
+    target(None, None, None, state_dir)
+    emit(images.release_matrix(pipeline), output, query, _matrix)
+
+
+@version_app.command("show")
+def show(
+    release: Annotated[str, typer.Argument(help="pipeline:version")],
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    state_dir: StateDirOption = None,
+) -> None:
+    """One release: stage, targets, regions, lineage, validation."""
+    target(None, None, None, state_dir)
+    emit(images.show_release(release), output if output is not Output.TABLE else Output.YAML, query)
+
+
+@version_app.command("promote")
+def promote(
+    release: Annotated[str, typer.Argument(help="pipeline:version")],
+    override_validation: Annotated[
+        bool, typer.Option(help="Promote a release that was not validated.")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why (required with --override-validation; audited).")
+    ] = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Make a validated release the one production hosts get as "latest"."""
+    if override_validation and not reason:
+        raise typer.BadParameter("--override-validation needs --reason")
+    data = images.promote_release(
+        config_path(config),
+        target(cloud, emulator, emulator_ca, state_dir),
+        release,
+        reason if override_validation else None,
+    )
+    emit(
+        data,
+        output,
+        query,
+        lambda d: console.print(f"Promoted {d['release']} in {len(d['promoted'])} galleries."),
+    )
+
+
+@version_app.command("retire")
+def retire(
+    pipeline: Annotated[str, typer.Argument(help="Image pipeline whose old versions go.")],
+    keep: Annotated[int, typer.Option(help="How many of the newest versions to keep.")] = 3,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Show what retention keeps and why, and delete the rest (with --yes, or when confirmed)."""
+    where = target(cloud, emulator, emulator_ca, state_dir)
+    path = config_path(config)
+    rows = images.retention_plan(path, where, pipeline, keep)
+
+    def table(r: list[dict[str, Any]]) -> None:
+        t = Table(title=f"Retention for {pipeline} (keep {keep})", title_justify="left")
+        for column in ("tenant", "target", "version", "action", "why"):
+            t.add_column(column)
+        for row in r:
+            t.add_row(row["tenant"], row["target"], row["version"], row["action"], row["why"])
+        console.print(t)
+
+    if not any(r["action"] == "delete" for r in rows):
+        emit(rows, output, query, table)
+        return
+    if not yes:
+        table(rows)
+        if not typer.confirm("Delete the versions marked delete?"):
+            raise typer.Exit(1)
+    emit(images.retire(path, where, pipeline, keep), output, query, table)
+
+
+__all__ = ["image_app"]
