@@ -28,6 +28,7 @@ NOROLE_APP = "0c0c0c0c-0000-4000-8000-0000000000c1"  # no role anywhere
 RG_APP = "0d0d0d0d-0000-4000-8000-0000000000d1"  # Contributor on one resource group
 OLD_APP = "0e0e0e0e-0000-4000-8000-0000000000e1"  # only an expired secret
 SECRET = "test-secret-value"
+IMAGES_RG = "/subscriptions/provider-sub/resourceGroups/rg-images"  # as the scenario names it
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,42 @@ roleAssignments:
   - {{principal: gf, role: Contributor, scope: /subscriptions/customer-sub}}
   - {{principal: reader, role: Reader, scope: /subscriptions/provider-sub}}
   - {{principal: rg-contributor, role: Contributor, scope: /subscriptions/provider-sub/resourceGroups/rg-images}}
+resources:  # sources for gallery image versions (Compute's images and snapshots, seeded raw)
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/images/img-win11-gen2
+    location: westeurope
+    properties:
+      hyperVGeneration: V2
+      storageProfile:
+        osDisk: {{osType: Windows, osState: Generalized, diskSizeGB: 127, caching: ReadWrite}}
+        dataDisks: [{{lun: 1, diskSizeGB: 32, caching: None}}]
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/images/img-win11-gen1
+    location: westeurope
+    properties:
+      hyperVGeneration: V1
+      storageProfile: {{osDisk: {{osType: Windows, osState: Generalized, diskSizeGB: 127}}}}
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/images/img-specialized
+    location: westeurope
+    properties:
+      hyperVGeneration: V2
+      storageProfile: {{osDisk: {{osType: Windows, osState: Specialized, diskSizeGB: 127}}}}
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/images/img-ubuntu
+    location: westeurope
+    properties:
+      hyperVGeneration: V2
+      storageProfile: {{osDisk: {{osType: Linux, osState: Generalized, diskSizeGB: 30}}}}
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/snapshots/snap-os-gen2
+    location: westeurope
+    sku: {{name: Standard_LRS}}
+    properties: {{osType: Windows, hyperVGeneration: V2, diskSizeGB: 127, incremental: false}}
+  - id: {IMAGES_RG}/providers/Microsoft.Compute/snapshots/snap-data
+    location: westeurope
+    sku: {{name: Standard_LRS}}
+    properties: {{diskSizeGB: 64, incremental: false}}
+  - id: /subscriptions/provider-sub/resourceGroups/rg-other/providers/Microsoft.Compute/images/img-north
+    location: northeurope
+    properties:
+      hyperVGeneration: V2
+      storageProfile: {{osDisk: {{osType: Windows, osState: Generalized, diskSizeGB: 127}}}}
 """
 
 

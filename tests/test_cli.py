@@ -35,10 +35,10 @@ def test_demo_reads_every_tenant_of_the_example_estate():
     for tenant in ("Northwind MSP", "Contoso Pharmacies", "Fabrikam Logistics", "Adatum Legal"):
         assert tenant in output
     assert "rg-goldfleet-images" in output
-    assert "3 to create, 7 to update" in output
-    assert "carried out 10 changes" in output
-    assert "nothing to do (15 unchanged)" in output
-    assert "13 entries, hash chain intact" in output
+    assert "12 to create, 7 to update" in output
+    assert "carried out 19 changes" in output
+    assert "nothing to do (24 unchanged)" in output
+    assert "22 entries, hash chain intact" in output
 
 
 def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):

@@ -123,7 +123,7 @@ def test_images_galleries_and_pipelines(configuration):
         "timeZoneRedirection",
     ]
     target = monthly.distribution.targets[1]
-    assert [(r.region, r.replicas) for r in target.regions][2] == ("australiaeast", 2)
+    assert [(r.region, r.replicas) for r in target.regions][3] == ("australiaeast", 2)
     assert target.exclude_from_latest
     capture = configuration.pipeline("win11-legal-capture")
     assert capture.captures and isinstance(capture.source, MasterVmSource)

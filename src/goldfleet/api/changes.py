@@ -49,9 +49,15 @@ class PlanResult:
     files: tuple[str, ...]
 
 
-def _targets(configuration: Configuration) -> list[tuple[str, str, Any]]:
+def _targets(configuration: Configuration) -> list[tuple[str, str, Any, bool]]:
+    with_galleries = {g.subscription_id.lower() for g in configuration.galleries}
     return [
-        (tenant.tenant_id, sub.subscription_id, tenant.credential)
+        (
+            tenant.tenant_id,
+            sub.subscription_id,
+            tenant.credential,
+            sub.subscription_id.lower() in with_galleries,
+        )
         for tenant in configuration.tenants
         for sub in tenant.subscriptions
     ]
@@ -74,7 +80,10 @@ def observe_configuration(target: Target, configuration: Configuration) -> Obser
 def plan(config_path: Path, target: Target) -> PlanResult:
     loaded = load_configuration(config_path)
     observed = observe_configuration(target, loaded.configuration)
-    result = make_plan(loaded.configuration.tenants, observed)
+    configuration = loaded.configuration
+    result = make_plan(
+        configuration.tenants, observed, configuration.galleries, configuration.image_definitions
+    )
     return PlanResult(result, loaded.configuration, loaded.files)
 
 

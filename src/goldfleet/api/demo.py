@@ -51,7 +51,7 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo; ``on_stage(name, value)`` is told as each stage completes."""
     say = on_stage or (lambda _name, _value: None)
-    options = emulator_options(scenario=scenario_path, speed=600)
+    options = emulator_options(scenario=scenario_path, speed=3000)
     scenario, _ = load_scenario(scenario_path)
     app = scenario.applications[0]
     if not app.secrets:

@@ -46,6 +46,12 @@ class VersionState:
         return next((r for r in self.regions if r.region.replace(" ", "").lower() == key), None)
 
 
+def _text(value: Any, default: str = "") -> str:
+    if value is None:
+        return default
+    return str(getattr(value, "value", value))
+
+
 def _where(target: ReleaseTarget) -> tuple[str, str, str]:
     return target.resource_group, target.gallery_name, target.definition_name
 
@@ -57,14 +63,14 @@ def _state(version: Any) -> VersionState:
     source = version.storage_profile.source if version.storage_profile else None
     return VersionState(
         name=version.name or "",
-        provisioning_state=str(version.provisioning_state or ""),
-        aggregated=str(status.aggregated_state) if status is not None else "Unknown",
+        provisioning_state=_text(version.provisioning_state),
+        aggregated=_text(status.aggregated_state, "Unknown") if status is not None else "Unknown",
         regions=tuple(
             RegionState(
-                str(s.region or ""),
-                str(s.state or "Unknown"),
+                _text(s.region),
+                _text(s.state, "Unknown"),
                 int(s.progress or 0),
-                str(s.details or ""),
+                _text(s.details),
             )
             for s in summary
         ),

@@ -20,10 +20,17 @@ from goldfleet.domain.observed import (
 from goldfleet.domain.tenancy import CredentialRef
 
 
+def _text(value: Any, default: str = "") -> str:
+    """An SDK enum or string as Azure spells it (``str()`` of an SDK enum is its Python name)."""
+    if value is None:
+        return default
+    return str(getattr(value, "value", value))
+
+
 def _security_type(features: Any) -> str:
     for feature in features or ():
         if (feature.name or "").lower() == "securitytype":
-            return str(feature.value or "Standard")
+            return _text(feature.value, "Standard")
     return "Standard"
 
 
@@ -58,9 +65,9 @@ async def observe_galleries(
                             gallery_id=rid,
                             name=d.name or "",
                             location=d.location,
-                            os_type=str(d.os_type or ""),
-                            os_state=str(d.os_state or ""),
-                            hyper_v_generation=str(d.hyper_v_generation or "V1"),
+                            os_type=_text(d.os_type),
+                            os_state=_text(d.os_state),
+                            hyper_v_generation=_text(d.hyper_v_generation, "V1"),
                             security_type=_security_type(d.features),
                             publisher=ident.publisher if ident else "",
                             offer=ident.offer if ident else "",

@@ -16,6 +16,7 @@ from goldfleet.emulator.entra.keys import load_or_create_signing_key
 from goldfleet.emulator.entra.tokens import TokenService
 from goldfleet.emulator.frontdoor import FrontDoor, request_from_asgi
 from goldfleet.emulator.rp.authorization import routes as authorization_routes
+from goldfleet.emulator.rp.compute import routes as compute_routes
 from goldfleet.emulator.rp.managedidentity import routes as identity_routes
 from goldfleet.emulator.rp.resources import routes as resource_routes
 from goldfleet.emulator.world import World
@@ -38,10 +39,12 @@ class EmulatorApp:
         resource_routes.register(self.router)
         authorization_routes.register(self.router)
         identity_routes.register(self.router)
+        compute_routes.register(self.router)
         control.register(self.router, self)
         resource_routes.register_events(world.scheduler)
         identity_routes.install(world)
         authorization_routes.install(world)
+        compute_routes.install(world)
         self.front_door = FrontDoor(world, self.router, self.tokens)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:

@@ -16,6 +16,7 @@ from goldfleet.emulator.arm.clock import iso, parse_instant
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
+from goldfleet.emulator.rp.compute import throttling as compute_throttling
 from goldfleet.emulator.scenario import ScenarioError, parse_scenario, seed_world
 from goldfleet.emulator.world import World
 
@@ -141,15 +142,24 @@ def counters(ctx: Ctx) -> Response:
 
 
 def get_throttling(ctx: Ctx) -> Response:
-    return json_response(ctx.world.throttler.settings())
+    return json_response(
+        {
+            **ctx.world.throttler.settings(),
+            "compute": compute_throttling.current_settings(ctx.world),
+        }
+    )
 
 
 def put_throttling(ctx: Ctx) -> Response:
+    body = _body(ctx)
+    compute = body.pop("compute", None)
     try:
-        ctx.world.throttler.configure(_body(ctx))
+        if compute is not None:
+            compute_throttling.configure(ctx.world, compute)
+        ctx.world.throttler.configure(body)
     except (TypeError, ValueError, AttributeError) as exc:
         raise ArmError(400, "InvalidThrottling", str(exc)) from exc
-    return json_response(ctx.world.throttler.settings())
+    return get_throttling(ctx)
 
 
 def mint_token(ctx: Ctx, app: EmulatorApp) -> Response:

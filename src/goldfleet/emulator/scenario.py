@@ -1,5 +1,7 @@
 """Scenario files: the YAML that seeds a world with tenants, subscriptions, regions, app
-registrations and their credentials, consents, role assignments, resource groups and faults.
+registrations and their credentials, consents, role assignments, resource groups, raw ARM
+resources (``resources:``, e.g. managed images and snapshots for providers the emulator does not
+implement yet), faults and Compute's knobs (``compute:``).
 
 The format is documented in docs/emulator/scenario.md. Errors name the file, the line and the
 field (``msp.yaml:14:9: tenants[1].subscriptions[0].regions[2]: unknown region 'westeuropa'``).
@@ -16,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from goldfleet.emulator.arm.errors import ArmError
+from goldfleet.emulator.arm.ids import parent_and_type
 from goldfleet.emulator.entra.directory import (
     Application,
     Certificate,
@@ -27,6 +30,8 @@ from goldfleet.emulator.entra.directory import (
 from goldfleet.emulator.entra.routes import certificate_thumbprints
 from goldfleet.emulator.rp.authorization import backend as rbac
 from goldfleet.emulator.rp.authorization.roles import builtin_role_by_name, builtin_roles
+from goldfleet.emulator.rp.compute import settings as compute_settings
+from goldfleet.emulator.rp.compute import throttling as compute_throttling
 from goldfleet.emulator.rp.resources import backend as resources
 from goldfleet.emulator.rp.resources.catalog import NAMESPACES, REGIONS_BY_NAME, normalise_location
 from goldfleet.emulator.world import Subscription, World
@@ -111,6 +116,35 @@ class CustomRoleSpec(_Model):
     assignable_scopes: list[str] = Field(alias="assignableScopes")
 
 
+class ResourceSpec(_Model):
+    """A raw ARM resource put into the store as is (its provider need not be implemented)."""
+
+    id: str  # /subscriptions/{id or name}/resourceGroups/{rg}/providers/{ns}/{type}/{name}
+    location: str
+    type: str | None = None  # derived from the id; when given it must match
+    tags: dict[str, str] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    sku: dict[str, Any] | None = None
+    kind: str | None = None
+    zones: list[str] | None = None
+
+
+class ReplicationFaultSpec(_Model):
+    region: str
+    count: int | None = Field(default=None, ge=0)
+    at_progress: float = Field(default=50, ge=0, le=100, alias="atProgress")
+    code: str | None = None
+    reason: str | None = None
+    version: str | None = None  # regular expression searched in the version's id
+
+
+class ComputeSpec(_Model):
+    replication_faults: list[ReplicationFaultSpec] = Field(
+        default_factory=list, alias="replicationFaults"
+    )
+    limits: dict[str, int] = Field(default_factory=dict)
+
+
 class ClockSpec(_Model):
     start: datetime | None = None
     speed: float | None = Field(default=None, ge=0)
@@ -128,6 +162,8 @@ class Scenario(_Model):
         default_factory=list, alias="roleAssignments"
     )
     faults: list[dict[str, Any]] = Field(default_factory=list)
+    resources: list[ResourceSpec] = Field(default_factory=list)
+    compute: ComputeSpec | None = None
 
 
 class ScenarioError(ValueError):
@@ -210,8 +246,10 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
     if scenario.seed is not None:
         world.seed = scenario.seed
         world.rng.seed(scenario.seed)
-    if scenario.throttling:
-        world.throttler.configure(scenario.throttling)
+    throttling = dict(scenario.throttling or {})
+    compute_throttling = throttling.pop("compute", None)
+    if throttling:
+        world.throttler.configure(throttling)
     for tenant in scenario.tenants:
         _seed_tenant(world, tenant, problems)
     for app in scenario.applications:
@@ -225,8 +263,75 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
             world.faults.add(fault, f"scenario-{i}")
         except (TypeError, ValueError) as exc:
             problems.append(f"faults[{i}]: {exc}")
+    for i, resource in enumerate(scenario.resources):
+        _seed_resource(world, resource, problems, f"resources[{i}]")
+    _seed_compute(world, scenario.compute, compute_throttling, problems)
     if problems:
         raise ScenarioError(problems)
+
+
+def _seed_resource(world: World, spec: ResourceSpec, problems: list[str], where: str) -> None:
+    resource_id = _resolve_scope(world, spec.id, problems)
+    parts = [p for p in resource_id.split("/") if p]
+    if (
+        len(parts) < 8
+        or parts[0].lower() != "subscriptions"
+        or parts[2].lower() != "resourcegroups"
+        or parts[4].lower() != "providers"
+    ):
+        problems.append(
+            f"{where}: '{spec.id}' is not a resource id "
+            "(/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})"
+        )
+        return
+    group = world.store.get("/" + "/".join(parts[:4]))
+    if group is None:
+        problems.append(f"{where}: resource group '{parts[3]}' of '{spec.id}' does not exist")
+        return
+    rtype = parent_and_type(resource_id)[1]
+    if spec.type is not None and spec.type.lower() != rtype.lower():
+        problems.append(f"{where}: type '{spec.type}' does not match the id's type '{rtype}'")
+        return
+    location = normalise_location(spec.location)
+    if location not in REGIONS_BY_NAME:
+        problems.append(f"{where}: unknown region '{spec.location}'")
+        return
+    body: dict[str, Any] = {
+        "id": "/" + "/".join([*parts[:3], group.body["name"], *parts[4:]]),
+        "name": parts[-1],
+        "type": rtype,
+        "location": location,
+        "tags": dict(spec.tags),
+        "properties": dict(spec.properties),
+    }
+    for key in ("sku", "kind", "zones"):
+        value = getattr(spec, key)
+        if value is not None:
+            body[key] = value
+    world.store.put(body)
+
+
+def _seed_compute(
+    world: World, spec: ComputeSpec | None, throttling: Any, problems: list[str]
+) -> None:
+    if throttling is not None:
+        try:
+            compute_throttling.configure(world, throttling)
+        except ValueError as exc:
+            problems.append(f"throttling.compute: {exc}")
+    if spec is None:
+        return
+    try:
+        compute_settings.set_limits(world, spec.limits)
+    except ValueError as exc:
+        problems.append(f"compute.limits: {exc}")
+    for i, fault in enumerate(spec.replication_faults):
+        try:
+            compute_settings.add_replication_fault(
+                world, fault.model_dump(by_alias=True, exclude_none=True)
+            )
+        except ValueError as exc:
+            problems.append(f"compute.replicationFaults[{i}]: {exc}")
 
 
 def _seed_tenant(world: World, spec: TenantSpec, problems: list[str]) -> None:

@@ -34,6 +34,7 @@ COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurren
 RELEASES = engine.queue("releases", worker_concurrency=4)
 POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
 MAX_REGION_RETRIES = 2
+GIVE_UP_AFTER = timedelta(hours=24)  # Azure: replication "can take up to six hours"
 
 
 def target_to_json(target: ReleaseTarget) -> dict[str, Any]:
@@ -179,10 +180,11 @@ def replicate(
     """Create the version in one target and wait, durably, until every region has settled;
     failed regions are retried up to MAX_REGION_RETRIES times. Returns the target's outcome."""
     target_json = target_to_json(target)
-    version_id = start_version(
-        context_json, target_json, version, source_id, pipeline, provider_tenant
+    version_id = engine.run_async_step(
+        start_version, context_json, target_json, version, source_id, pipeline, provider_tenant
     )
     retries = 0
+    deadline = engine.now() + GIVE_UP_AFTER
     while True:
         status = engine.run_async_step(read_replication, context_json, target_json, version)
         if status is None:
@@ -207,7 +209,16 @@ def replicate(
                 "failedRegions": failed,
                 "retries": retries,
             }
-        engine.sleep_until(engine.now() + POLL)
+        now = engine.now()
+        if now > deadline:
+            return {
+                "state": "Failed",
+                "versionId": version_id,
+                "sourceId": source_id,
+                "regions": status["regions"],
+                "error": f"replication did not finish within {GIVE_UP_AFTER}",
+            }
+        engine.sleep_until(now + POLL)
 
 
 def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dict[str, Any]:
@@ -259,6 +270,22 @@ def copy_to_tenant(
     return outcome
 
 
+def _remember(replicas: dict[str, str], target: ReleaseTarget, outcome: dict[str, Any]) -> None:
+    for region, state in (outcome.get("regions") or {}).items():
+        key = region.replace(" ", "").lower()
+        if state.get("state") == "Completed":
+            replicas.setdefault(key, outcome["versionId"])
+
+
+def _no_source(target: ReleaseTarget) -> dict[str, Any]:
+    return {
+        "state": "Failed",
+        "error": f"no version of this release is replicated in {target.location} yet, and a "
+        "copy's source must be in the copy's region",
+        "fix": f"add {target.location} to the regions of an earlier target of the pipeline",
+    }
+
+
 @engine.workflow("release.distribute")
 def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> dict[str, Any]:
     """The whole distribution of one release (see the module docstring)."""
@@ -281,24 +308,18 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     own = [t for t in targets if not t.cross_tenant and not t.skipped]
     if not own:
         raise engine.PermanentError(f"release {release_id} has no target in the provider tenant")
-    first = own[0]
-    outcomes[first.definition] = replicate(
-        context_json, first, version, release_json["sourceId"], pipeline, provider_tenant
-    )
-    record(
-        context_json,
-        release_id,
-        "release.target",
-        first.definition,
-        {**outcomes[first.definition], "tenant": first.tenant},
-    )
-    if outcomes[first.definition]["state"] == "Failed":
-        return {"release": release_id, "targets": outcomes}
-    source = first.version_id(version)
-    for target in own[1:]:
-        outcomes[target.definition] = replicate(
-            context_json, target, version, source, pipeline, provider_tenant
-        )
+    # A copy's source must be replicated in the copy's gallery region: remember, per region,
+    # the first finished provider version replicated there.
+    replicas: dict[str, str] = {}
+    for index, target in enumerate(own):
+        source = release_json["sourceId"] if index == 0 else replicas.get(target.location)
+        if source is None:
+            outcomes[target.definition] = _no_source(target)
+        else:
+            outcomes[target.definition] = replicate(
+                context_json, target, version, source, pipeline, provider_tenant
+            )
+            _remember(replicas, target, outcomes[target.definition])
         record(
             context_json,
             release_id,
@@ -306,9 +327,18 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
             target.definition,
             {**outcomes[target.definition], "tenant": target.tenant},
         )
+        if index == 0 and outcomes[target.definition]["state"] == "Failed":
+            return {"release": release_id, "stage": Stage.BUILT.value, "targets": outcomes}
     parent = engine.workflow_id()
-    runs = {
-        t.definition: engine.enqueue(
+    runs = {}
+    for t in targets:
+        if not t.cross_tenant or t.skipped:
+            continue
+        source = replicas.get(t.location)
+        if source is None:
+            outcomes[t.definition] = _no_source(t)
+            continue
+        runs[t.definition] = engine.enqueue(
             COPIES.partition(t.subscription_id.lower()),
             f"{parent}:{t.definition}",
             copy_to_tenant,
@@ -320,9 +350,6 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
             pipeline,
             provider_tenant,
         )
-        for t in targets
-        if t.cross_tenant and not t.skipped
-    }
     for definition, run in runs.items():
         outcomes[definition] = run.result()
     replicated = all(
