@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def create_release(
     source_id: str,
     version: str | None = None,
     timeout: float | None = None,
+    end_of_life: date | None = None,
 ) -> ReleaseResult:
     """A new version of ``pipeline_name`` from ``source_id`` (a managed image or a gallery image
     version), distributed to every target of the pipeline. Runs durably on the engine."""
@@ -89,6 +91,11 @@ def create_release(
     if provider is None:
         raise UserInputError("the configuration has no provider tenant to build releases in")
     now = clock_for(target).now()
+    if end_of_life is not None and end_of_life <= now.date():
+        raise UserInputError(
+            f"the end-of-life date {end_of_life} is not in the future (today is {now.date()})",
+            hint="Azure refuses it too: EndOfLifeDate must be set to a future date.",
+        )
     targets = release_targets(configuration, pipeline, now.date())
     existing = asyncio.run(_existing_versions(target, targets[0], configuration))
     if version is not None:
@@ -114,6 +121,7 @@ def create_release(
         "sourceId": source_id,
         "providerTenant": provider.tenant_id,
         "targets": [target_to_json(t) for t in targets],
+        "endOfLife": end_of_life.isoformat() if end_of_life else None,
     }
     run_id = f"release:{release_id}"
     context = _context(target, configuration)
@@ -250,48 +258,56 @@ def promote_release(
 def retention_plan(
     config_path: Path, target: Target, pipeline_name: str, keep: int
 ) -> list[dict[str, Any]]:
-    """For every target of a pipeline, each version found in Azure with what retention does to it
-    and why: kept (among the newest ``keep``, promoted, or the source of a copy elsewhere) or
-    deleted."""
+    """For every target of a pipeline, each version found in Azure and what retention does to
+    it, with why: kept when it is among the ``keep`` newest of its target, or the source of a
+    kept copy (a copy needs its source, e.g. to replicate to a new region); deleted otherwise."""
+    if keep < 1:
+        raise UserInputError("--keep must be at least 1: retention never deletes every version")
     configuration = load_configuration(config_path).configuration
     pipeline = _pipeline(configuration, pipeline_name)
     targets = release_targets(configuration, pipeline, clock_for(target).now().date())
-    lineage_sources: set[str] = set()
+    source_of: dict[str, str] = {}
     for record in releases.all_of(shared_database(), pipeline_name):
-        lineage_sources |= {s.lower() for s in record.lineage.values()}
+        source_of |= {child.lower(): source.lower() for child, source in record.lineage.items()}
 
-    async def read() -> list[dict[str, Any]]:
+    async def read() -> dict[str, tuple[ReleaseTarget, list[str]]]:
         factory = _factory(target)
-        rows = []
         try:
+            found = {}
             for t in targets:
                 ref = configuration.tenant(t.tenant).credential
-                found = {v.name: v for v in await galleries.list_versions(factory, t, ref)}
-                newest = latest_first(found)
-                for rank, name in enumerate(newest):
-                    version_id = t.version_id(name).lower()
-                    if rank < keep:
-                        why = f"among the newest {keep}"
-                    elif version_id in lineage_sources:
-                        why = "the source of a copy in another gallery"
-                    elif not found[name].exclude_from_latest and rank == 0:
-                        why = "the latest version hosts get"
-                    else:
-                        why = ""
-                    rows.append(
-                        {
-                            "target": t.definition,
-                            "tenant": t.tenant,
-                            "version": name,
-                            "action": "keep" if why else "delete",
-                            "why": why or f"older than the newest {keep}",
-                        }
-                    )
+                names = [v.name for v in await galleries.list_versions(factory, t, ref)]
+                found[t.definition] = (t, latest_first(names))
+            return found
         finally:
             await factory.close()
-        return rows
 
-    return asyncio.run(read())
+    found = asyncio.run(read())
+    why: dict[str, str] = {}
+    for t, names in found.values():
+        for name in names[:keep]:
+            why[t.version_id(name).lower()] = f"among the newest {keep}"
+    pending = list(why)
+    while pending:  # the sources of kept versions are kept too, transitively
+        child = pending.pop()
+        source = source_of.get(child)
+        if source and source not in why:
+            why[source] = f"the source of {child.split('/galleries/', 1)[-1]}, which is kept"
+            pending.append(source)
+    rows = []
+    for t, names in found.values():
+        for name in names:
+            reason = why.get(t.version_id(name).lower())
+            rows.append(
+                {
+                    "target": t.definition,
+                    "tenant": t.tenant,
+                    "version": name,
+                    "action": "keep" if reason else "delete",
+                    "why": reason or f"older than the newest {keep} and no kept copy comes from it",
+                }
+            )
+    return rows
 
 
 def retire(

@@ -8,7 +8,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from goldfleet.azure.cloud import KNOWN_CLOUDS, PUBLIC, Cloud, emulator_cloud
@@ -97,9 +97,11 @@ def running_engine(target: Target) -> Iterator[str]:
             yield "client"
         return
     clock = clock_for(target)
+    # In a command, a failed workflow is the user's error message, not a logged traceback.
+    quiet = replace(settings, log_level="CRITICAL")
     with ExitStack() as stack:
         try:
-            stack.enter_context(worker_engine(settings, clock=clock))
+            stack.enter_context(worker_engine(quiet, clock=clock))
             mode = "worker"
         except EngineConfigError as exc:
             if "another goldfleet worker" not in exc.message:

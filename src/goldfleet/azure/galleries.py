@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -100,7 +101,7 @@ async def read_version(
 
 
 def version_body(
-    target: ReleaseTarget, source_id: str, tags: dict[str, str]
+    target: ReleaseTarget, source_id: str, tags: dict[str, str], end_of_life: str | None = None
 ) -> m.GalleryImageVersion:
     regions = [
         m.TargetRegion(
@@ -119,6 +120,9 @@ def version_body(
                 target_regions=regions,
                 exclude_from_latest=target.exclude_from_latest,
                 storage_account_type=target.storage_account_type,
+                end_of_life_date=(
+                    datetime.fromisoformat(end_of_life).replace(tzinfo=UTC) if end_of_life else None
+                ),
             ),
             storage_profile=m.GalleryImageVersionStorageProfile(
                 source=m.GalleryArtifactVersionFullSource(id=source_id)
@@ -138,6 +142,7 @@ async def start_version(
     source_id: str,
     tags: dict[str, str],
     auxiliary: Auxiliary = (),
+    end_of_life: str | None = None,
 ) -> None:
     """Create the version (replication starts); nothing happens if it exists already."""
     if await read_version(factory, target, ref, version) is not None:
@@ -146,7 +151,7 @@ async def start_version(
     try:
         async with client:
             await client.gallery_image_versions.begin_create_or_update(
-                *_where(target), version, version_body(target, source_id, tags)
+                *_where(target), version, version_body(target, source_id, tags, end_of_life)
             )
     except Exception as exc:
         raise translate(exc, "creating image version", target.version_id(version)) from exc
@@ -160,13 +165,14 @@ async def retry_regions(
     source_id: str,
     tags: dict[str, str],
     auxiliary: Auxiliary = (),
+    end_of_life: str | None = None,
 ) -> None:
     """Send the version again with its complete target regions: failed regions replicate anew."""
     client = factory.compute(target.tenant_id, target.subscription_id, ref, auxiliary)
     try:
         async with client:
             await client.gallery_image_versions.begin_create_or_update(
-                *_where(target), version, version_body(target, source_id, tags)
+                *_where(target), version, version_body(target, source_id, tags, end_of_life)
             )
     except Exception as exc:
         raise translate(exc, "retrying the replication of", target.version_id(version)) from exc

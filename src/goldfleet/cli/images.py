@@ -3,6 +3,7 @@ promote, retire."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -65,6 +66,10 @@ def create(
     version: Annotated[
         str | None, typer.Option(help="Version name (default: the pipeline's scheme).")
     ] = None,
+    end_of_life: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="End-of-life date of the version (YYYY-MM-DD)."),
+    ] = None,
     config: ConfigOption = None,
     output: Output = OutputOption,
     query: str | None = QueryOption,
@@ -80,6 +85,7 @@ def create(
         pipeline,
         source,
         version,
+        end_of_life=end_of_life.date() if end_of_life else None,
     )
     data = {"release": result.release_id, "version": result.version, **result.outcome}
 
@@ -159,6 +165,9 @@ def retire(
     pipeline: Annotated[str, typer.Argument(help="Image pipeline whose old versions go.")],
     keep: Annotated[int, typer.Option(help="How many of the newest versions to keep.")] = 3,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Only show what would be kept and deleted.")
+    ] = False,
     config: ConfigOption = None,
     output: Output = OutputOption,
     query: str | None = QueryOption,
@@ -180,7 +189,7 @@ def retire(
             t.add_row(row["tenant"], row["target"], row["version"], row["action"], row["why"])
         console.print(t)
 
-    if not any(r["action"] == "delete" for r in rows):
+    if dry_run or not any(r["action"] == "delete" for r in rows):
         emit(rows, output, query, table)
         return
     if not yes:

@@ -77,25 +77,37 @@ def record(
     )
 
 
+def _write_version(spec: dict[str, Any]) -> tuple[str, str, dict[str, str], str | None]:
+    tags = version_tags(spec["pipeline"], spec["version"], Stage.BUILT, spec["sourceId"])
+    return spec["version"], spec["sourceId"], tags, spec.get("endOfLife")
+
+
+def _auxiliary(context: ApplyContext, target: ReleaseTarget, spec: dict[str, Any]) -> Any:
+    provider = spec["providerTenant"]
+    return [(provider, context.credential(provider))] if target.cross_tenant else []
+
+
 @engine.step("release.start_version", retry=engine.Retry(attempts=4))
 async def start_version(
-    context_json: dict[str, Any],
-    target_json: dict[str, Any],
-    version: str,
-    source_id: str,
-    pipeline: str,
-    provider_tenant: str,
+    context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any]
 ) -> str:
+    """Create the version in one target (from ``spec``: version, sourceId, pipeline,
+    providerTenant, endOfLife); nothing is sent if it exists already."""
     context = ApplyContext.from_json(context_json)
     target = target_from_json(target_json)
     factory = factory_for(context)
-    ref = context.credential(target.tenant_id)
-    auxiliary = (
-        [(provider_tenant, context.credential(provider_tenant))] if target.cross_tenant else []
-    )
-    tags = version_tags(pipeline, version, Stage.BUILT, source_id)
+    version, source, tags, end_of_life = _write_version(spec)
     try:
-        await galleries.start_version(factory, target, ref, version, source_id, tags, auxiliary)
+        await galleries.start_version(
+            factory,
+            target,
+            context.credential(target.tenant_id),
+            version,
+            source,
+            tags,
+            _auxiliary(context, target, spec),
+            end_of_life,
+        )
     except TransientAzureError as exc:
         raise engine.TemporaryError(str(exc)) from exc
     finally:
@@ -132,29 +144,23 @@ async def read_replication(
 
 @engine.step("release.retry_regions", retry=engine.Retry(attempts=4))
 async def retry(
-    context_json: dict[str, Any],
-    target_json: dict[str, Any],
-    version: str,
-    source_id: str,
-    pipeline: str,
-    provider_tenant: str,
+    context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any]
 ) -> None:
+    """Send the version again: its failed regions replicate anew."""
     context = ApplyContext.from_json(context_json)
     target = target_from_json(target_json)
     factory = factory_for(context)
-    auxiliary = (
-        [(provider_tenant, context.credential(provider_tenant))] if target.cross_tenant else []
-    )
-    tags = version_tags(pipeline, version, Stage.BUILT, source_id)
+    version, source, tags, end_of_life = _write_version(spec)
     try:
         await galleries.retry_regions(
             factory,
             target,
             context.credential(target.tenant_id),
             version,
-            source_id,
+            source,
             tags,
-            auxiliary,
+            _auxiliary(context, target, spec),
+            end_of_life,
         )
     finally:
         await factory.close()
@@ -170,19 +176,13 @@ def _all_regions_done(status: dict[str, Any], target: ReleaseTarget) -> tuple[bo
 
 
 def replicate(
-    context_json: dict[str, Any],
-    target: ReleaseTarget,
-    version: str,
-    source_id: str,
-    pipeline: str,
-    provider_tenant: str,
+    context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]
 ) -> dict[str, Any]:
     """Create the version in one target and wait, durably, until every region has settled;
     failed regions are retried up to MAX_REGION_RETRIES times. Returns the target's outcome."""
     target_json = target_to_json(target)
-    version_id = engine.run_async_step(
-        start_version, context_json, target_json, version, source_id, pipeline, provider_tenant
-    )
+    version, source_id = spec["version"], spec["sourceId"]
+    version_id = engine.run_async_step(start_version, context_json, target_json, spec)
     retries = 0
     deadline = engine.now() + GIVE_UP_AFTER
     while True:
@@ -197,9 +197,7 @@ def replicate(
         done, failed = _all_regions_done(status, target)
         if done and failed and retries < MAX_REGION_RETRIES:
             retries += 1
-            engine.run_async_step(
-                retry, context_json, target_json, version, source_id, pipeline, provider_tenant
-            )
+            engine.run_async_step(retry, context_json, target_json, spec)
         elif done:
             return {
                 "state": "Completed" if not failed else "PartiallyFailed",
@@ -245,18 +243,12 @@ def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dic
 
 @engine.workflow("release.copy")
 def copy_to_tenant(
-    context_json: dict[str, Any],
-    release_id: str,
-    target_json: dict[str, Any],
-    version: str,
-    source_id: str,
-    pipeline: str,
-    provider_tenant: str,
+    context_json: dict[str, Any], release_id: str, target_json: dict[str, Any], spec: dict[str, Any]
 ) -> dict[str, Any]:
-    """One customer tenant's copy: its own gallery, the provider's version as source."""
+    """One customer tenant's copy: its own gallery, a provider version as source."""
     target = target_from_json(target_json)
     try:
-        outcome = replicate(context_json, target, version, source_id, pipeline, provider_tenant)
+        outcome = replicate(context_json, target, spec)
     except AzureCallError as failed:  # recorded by the engine and replayed as itself
         app_id = ApplyContext.from_json(context_json).credential(target.tenant_id).client_id or "?"
         outcome = _as_report(failed, target, app_id)
@@ -291,7 +283,12 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     """The whole distribution of one release (see the module docstring)."""
     pipeline, version = release_json["pipeline"], release_json["version"]
     release_id = f"{pipeline}:{version}"
-    provider_tenant = release_json["providerTenant"]
+    spec = {
+        "pipeline": pipeline,
+        "version": version,
+        "providerTenant": release_json["providerTenant"],
+        "endOfLife": release_json.get("endOfLife"),
+    }
     targets = [target_from_json(t) for t in release_json["targets"]]
     record(context_json, release_id, "release.started", release_id, {"targets": len(targets)})
     outcomes: dict[str, Any] = {}
@@ -317,7 +314,7 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
             outcomes[target.definition] = _no_source(target)
         else:
             outcomes[target.definition] = replicate(
-                context_json, target, version, source, pipeline, provider_tenant
+                context_json, target, {**spec, "sourceId": source}
             )
             _remember(replicas, target, outcomes[target.definition])
         record(
@@ -345,10 +342,7 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
             context_json,
             release_id,
             target_to_json(t),
-            version,
-            source,
-            pipeline,
-            provider_tenant,
+            {**spec, "sourceId": source},
         )
     for definition, run in runs.items():
         outcomes[definition] = run.result()

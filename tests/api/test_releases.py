@@ -1,0 +1,380 @@
+"""Releases end to end, through the CLI (one process per command, as a user runs them) against
+the emulator with the example estate: a version replicated to every region and copied into a
+customer tenant, a region failure survived, promotion gated on validation, a crash resumed
+without duplicate copies, retention that keeps what is in use, and bad input refused first."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from goldfleet.emulator import EmulatorOptions, running_emulator
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "examples" / "goldfleet"
+PROVIDER_SUB = "5a1b7c3d-0001-4e8f-9a0b-1c2d3e4f5a01"
+SOURCE = (
+    f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-build/providers/"
+    "Microsoft.Compute/images/img-win11-avd-2026-11"
+)
+PIPELINE = "win11-avd-monthly"
+
+
+FAST = 20000  # simulated seconds per real second: a 43-minute replication takes 0.13 s
+
+
+def _environment(estate, state_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "GOLDFLEET_CLIENT_SECRET": "gf-emulator-secret-not-for-azure",
+        "GOLDFLEET_STATE_DIR": str(state_dir),
+        "GOLDFLEET_EMULATOR_ENDPOINT": estate.endpoint,
+        "GOLDFLEET_EMULATOR_CA": str(estate.ca_path),
+        "COLUMNS": "200",
+    }
+    env.pop("GOLDFLEET_DATABASE_URL", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    """The example estate with the example configuration applied (galleries, definitions)."""
+    options = EmulatorOptions(
+        scenario=REPO / "examples/emulator/msp-estate.yaml",
+        state_dir=tmp_path_factory.mktemp("estate"),
+        speed=FAST,
+    )
+    with running_emulator(options) as emu:
+        env = _environment(emu, tmp_path_factory.mktemp("applied"))
+        subprocess.run(
+            [sys.executable, "-m", "goldfleet", "apply", "-c", str(CONFIG), "--yes"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        # After Fabrikam's freeze (2026-11-20..2026-12-31), so its tenant takes the copy.
+        emu.control("PUT", "/clock", {"now": "2027-01-12T09:00:00Z"})
+        emu.applied = emu.control("GET", "/state")  # type: ignore[attr-defined]
+        yield emu
+
+
+@pytest.fixture
+def goldfleet(estate, tmp_path):
+    env = _environment(estate, tmp_path / "state")
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "goldfleet", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check:
+            assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    run.env = env  # type: ignore[attr-defined]
+    yield run
+    estate.control("PUT", "/state", estate.applied)
+    estate.control("DELETE", "/compute/replicationFaults")
+
+
+def create(goldfleet, *extra: str, check: bool = True):
+    done = goldfleet(
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(CONFIG),
+        "--source",
+        SOURCE,
+        "-o",
+        "json",
+        *extra,
+        check=check,
+    )
+    return json.loads(done.stdout) if check else done
+
+
+def version_puts(estate) -> list[str]:
+    return [
+        e["path"]
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "PUT" and "/versions/" in e["path"]
+    ]
+
+
+def test_a_release_reaches_every_region_and_the_customer_tenant(goldfleet, estate):
+    result = create(goldfleet, "--version", "2027.112.900")
+    targets = result["targets"]
+    assert result["stage"] == "replicated"
+    assert {k: v["state"] for k, v in targets.items()} == {
+        "win11-avd-staging": "Completed",
+        "win11-avd": "Completed",
+        "win11-avd-dr": "Completed",
+        "win11-avd-fabrikam": "Completed",
+    }
+    assert {r.replace(" ", "").lower() for r in targets["win11-avd"]["regions"]} == {
+        "uksouth",
+        "westeurope",
+        "northeurope",
+        "australiaeast",
+        "eastus",
+        "germanywestcentral",
+    }
+    # Fabrikam's copy lives in Fabrikam's own subscription, made from the production version
+    # replicated in its region (eastus), with an auxiliary token for the provider tenant.
+    fabrikam = targets["win11-avd-fabrikam"]
+    assert "/subscriptions/5a1b7c3d-0003-" in fabrikam["versionId"]
+    assert fabrikam["sourceId"] == targets["win11-avd"]["versionId"]
+    shown = json.loads(
+        goldfleet("image", "version", "show", f"{PIPELINE}:2027.112.900", "-o", "json").stdout
+    )
+    assert shown["lineage"][fabrikam["versionId"]] == fabrikam["sourceId"]
+    rows = json.loads(goldfleet("image", "version", "list", "-o", "json").stdout)
+    assert {
+        (r["tenant"], r["region"].replace(" ", "").lower())
+        for r in rows
+        if r["target"] == "win11-avd-fabrikam"
+    } == {
+        ("fabrikam", "eastus"),
+        ("fabrikam", "westus2"),
+    }
+    assert all(r["state"] == "Completed" for r in rows)
+
+
+def test_a_failing_region_is_retried_and_the_release_survives(goldfleet, estate):
+    estate.control(
+        "POST", "/compute/replicationFaults", {"region": "westeurope", "count": 1, "atProgress": 40}
+    )
+    result = create(goldfleet, "--version", "2027.112.901")
+    production = result["targets"]["win11-avd"]
+    assert production["state"] == "Completed" and production["retries"] == 1
+    assert result["stage"] == "replicated"
+
+
+def test_promotion_needs_validation_or_an_audited_override(goldfleet, estate):
+    create(goldfleet, "--version", "2027.112.902")
+    release = f"{PIPELINE}:2027.112.902"
+    refused = goldfleet("image", "version", "promote", release, "-c", str(CONFIG), check=False)
+    assert refused.returncode == 2 and "not validated: it cannot be promoted" in refused.stderr
+    promoted = json.loads(
+        goldfleet(
+            "image",
+            "version",
+            "promote",
+            release,
+            "-c",
+            str(CONFIG),
+            "--override-validation",
+            "--reason",
+            "emergency security fix",
+            "-o",
+            "json",
+        ).stdout
+    )
+    assert len(promoted["promoted"]) == 2  # the production gallery and Fabrikam's copy
+    trail = json.loads(goldfleet("audit", "list", "-o", "json").stdout)
+    override = next(e for e in trail if e["action"] == "release.validation_override")
+    assert override["details"]["reason"] == "emergency security fix"
+    shown = json.loads(goldfleet("image", "version", "show", release, "-o", "json").stdout)
+    assert (
+        shown["stage"] == "promoted"
+        and shown["validation"]["override"]["reason"] == "emergency security fix"
+    )
+
+
+def test_a_crash_mid_distribution_resumes_without_duplicate_copies(goldfleet, estate):
+    estate.control("DELETE", "/requests")
+    estate.control("PUT", "/clock", {"speed": 300})  # slow enough to be caught mid-flight
+    command = [
+        sys.executable,
+        "-m",
+        "goldfleet",
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(CONFIG),
+        "--source",
+        SOURCE,
+        "--version",
+        "2027.112.903",
+    ]
+    process = subprocess.Popen(
+        command, env=goldfleet.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while len(version_puts(estate)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert len(version_puts(estate)) >= 2  # killed with the release under way
+    estate.control("PUT", "/clock", {"speed": FAST})
+    result = create(goldfleet, "--version", "2027.112.903")  # same version: the same workflow
+    assert result["stage"] == "replicated"
+    puts = version_puts(estate)
+    assert len(puts) == len(set(puts)) == 4  # each target's version sent exactly once
+
+
+def test_retention_keeps_the_newest_and_what_kept_copies_come_from(goldfleet, estate):
+    for version in ("2027.112.904", "2027.112.905"):
+        create(goldfleet, "--version", version)
+    retire = (
+        "image",
+        "version",
+        "retire",
+        PIPELINE,
+        "-c",
+        str(CONFIG),
+        "--keep",
+        "1",
+        "-o",
+        "json",
+    )
+    plan = json.loads(goldfleet(*retire, "--dry-run").stdout)
+    by = {(r["target"], r["version"]): r for r in plan}
+    assert by[("win11-avd-fabrikam", "2027.112.905")]["action"] == "keep"
+    assert by[("win11-avd-fabrikam", "2027.112.904")]["action"] == "delete"
+    # Production 905 is kept as the newest, and staging 905 because production 905 came from it.
+    assert by[("win11-avd-staging", "2027.112.905")]["why"].startswith("among the newest 1") or by[
+        ("win11-avd-staging", "2027.112.905")
+    ]["why"].startswith("the source of")
+    assert by[("win11-avd-staging", "2027.112.904")]["action"] == "delete"
+    done = json.loads(goldfleet(*retire, "--yes").stdout)
+    assert {(r["target"], r["version"]) for r in done if r["action"] == "delete"} == {
+        (t, "2027.112.904")
+        for t in ("win11-avd-staging", "win11-avd", "win11-avd-dr", "win11-avd-fabrikam")
+    }
+    deletes = [
+        e
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "DELETE" and "/versions/" in e["path"]
+    ]
+    assert {e["path"].rsplit("/", 1)[-1] for e in deletes} == {"2027.112.904"}
+    after = json.loads(goldfleet(*retire, "--dry-run").stdout)
+    assert {r["version"] for r in after} == {"2027.112.905"}
+
+
+def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfleet, estate):
+    create(goldfleet, "--version", "2027.112.910")  # Fabrikam gets its copy of 910
+    estate.control("PUT", "/clock", {"now": "2026-12-15T09:00:00Z"})  # Fabrikam's freeze
+    frozen = create(goldfleet, "--version", "2027.112.911")
+    assert frozen["targets"]["win11-avd-fabrikam"]["state"] == "Skipped"
+    plan = json.loads(
+        goldfleet(
+            "image",
+            "version",
+            "retire",
+            PIPELINE,
+            "-c",
+            str(CONFIG),
+            "--keep",
+            "1",
+            "--dry-run",
+            "-o",
+            "json",
+        ).stdout
+    )
+    by = {(r["target"], r["version"]): r for r in plan}
+    # Fabrikam's newest copy is 910, made from production 910, made from staging 910: in use.
+    assert by[("win11-avd-fabrikam", "2027.112.910")]["action"] == "keep"
+    assert by[("win11-avd", "2027.112.910")]["action"] == "keep"
+    assert by[("win11-avd", "2027.112.910")]["why"].startswith("the source of gal_fabrikam/")
+    assert by[("win11-avd-staging", "2027.112.910")]["why"].startswith(
+        "the source of gal_northwind_prod/"
+    )
+    assert by[("win11-avd-dr", "2027.112.910")]["action"] == "delete"
+    # The DR version is protected by its safety profile until its end of life.
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.compute import ComputeManagementClient
+
+    credential = ClientSecretCredential(
+        "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01",
+        "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
+        "gf-emulator-secret-not-for-azure",
+        authority=estate.endpoint,
+        disable_instance_discovery=True,
+        connection_verify=str(estate.ca_path),
+    )
+    compute = ComputeManagementClient(
+        credential,
+        PROVIDER_SUB,
+        base_url=estate.endpoint,
+        credential_scopes=[f"{estate.endpoint}/.default"],
+        connection_verify=str(estate.ca_path),
+        polling_interval=1,
+    )
+    compute.gallery_image_versions.begin_update(
+        "rg-goldfleet-dr",
+        "gal_northwind_dr",
+        "win11-24h2-avd-m365",
+        "2027.112.910",
+        {
+            "properties": {
+                "publishingProfile": {"endOfLifeDate": "2028-01-01T00:00:00Z"},
+                "safetyProfile": {"blockDeletionBeforeEndOfLife": True},
+            }
+        },
+    ).result()
+    blocked = goldfleet(
+        "image",
+        "version",
+        "retire",
+        PIPELINE,
+        "-c",
+        str(CONFIG),
+        "--keep",
+        "1",
+        "--yes",
+        check=False,
+    )
+    assert blocked.returncode == 1 and "Traceback" not in blocked.stderr
+    assert (
+        "deleting image version" in blocked.stderr
+        and "win11-24h2-avd-m365/versions/2027.112.910" in blocked.stderr
+    )
+
+
+def test_bad_input_is_refused_before_any_change(goldfleet, estate):
+    estate.control("DELETE", "/requests")
+    bad_name = create(goldfleet, "--version", "1.0", check=False)
+    assert bad_name.returncode == 2 and "is not Major(int).Minor(int).Patch(int)" in bad_name.stderr
+    past = create(
+        goldfleet, "--version", "2027.112.906", "--end-of-life", "2020-01-01", check=False
+    )
+    assert past.returncode == 2 and "is not in the future" in past.stderr
+    wrong_generation = goldfleet(
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(CONFIG),
+        "--version",
+        "2027.112.907",
+        "--source",
+        SOURCE.replace("img-win11-avd-2026-11", "img-missing"),
+        check=False,
+    )
+    assert wrong_generation.returncode == 1
+    assert (
+        "creating image version" in wrong_generation.stderr
+        and "Traceback" not in wrong_generation.stderr
+    )
+    assert version_puts(estate) == [] or all(
+        e["status"] >= 400
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "PUT"
+    )
