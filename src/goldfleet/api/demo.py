@@ -1,8 +1,10 @@
 """``goldfleet demo``: the main job on the embedded emulator, stage by stage.
 
 Today: start the emulator with the example MSP estate, read every tenant through the Azure SDK,
-validate the example configuration, plan, apply durably on the engine, plan again (nothing left
-to do) and check the audit trail. Later stages extend it until it tells the whole story.
+validate the example configuration, plan, apply durably on the engine (resource groups,
+galleries, image definitions), plan again (nothing left to do), release an image version to
+every region and tenant of the monthly pipeline, and check the audit trail. Later stages
+extend it until it tells the whole story.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldfleet.api import changes, status
+from goldfleet.api import changes, images, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
 from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
@@ -26,6 +28,12 @@ from goldfleet.emulator import load_scenario
 
 EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
 SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials reference
+DEMO_PIPELINE = "win11-avd-monthly"
+# The image the example estate's monthly build produced (seeded in msp-estate.yaml).
+DEMO_SOURCE = (
+    "/subscriptions/5a1b7c3d-0001-4e8f-9a0b-1c2d3e4f5a01/resourceGroups/rg-goldfleet-build"
+    "/providers/Microsoft.Compute/images/img-win11-avd-2026-11"
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class DemoResult:
     first_plan: changes.PlanResult
     applied: changes.ApplyResult
     second_plan: changes.PlanResult
+    release: images.ReleaseResult
     audit: status.AuditView
     requests: int
 
@@ -51,7 +60,7 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo; ``on_stage(name, value)`` is told as each stage completes."""
     say = on_stage or (lambda _name, _value: None)
-    options = emulator_options(scenario=scenario_path, speed=3000)
+    options = emulator_options(scenario=scenario_path, speed=20000)
     scenario, _ = load_scenario(scenario_path)
     app = scenario.applications[0]
     if not app.secrets:
@@ -87,6 +96,8 @@ def run_demo(
         say("apply", applied)
         second = changes.plan(config_path, target)
         say("replan", second)
+        release = images.create_release(config_path, target, DEMO_PIPELINE, DEMO_SOURCE)
+        say("release", release)
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")
@@ -97,6 +108,7 @@ def run_demo(
         first,
         applied,
         second,
+        release,
         trail,
         int(counters.get("requests", 0)),
     )

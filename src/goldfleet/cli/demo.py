@@ -54,8 +54,16 @@ def _stage(name: str, value: Any) -> None:
     elif name == "replan":
         console.print(Rule("5. Plan again"))
         render_plan(value.plan.to_json())
+    elif name == "release":
+        console.print(Rule("6. Release an image version"))
+        console.print(f"Release {value.release_id} is {value.outcome.get('stage')}:")
+        for target, outcome in value.outcome["targets"].items():
+            regions = outcome.get("regions") or {}
+            where = ", ".join(sorted(regions)) if regions else ""
+            why = outcome.get("reason") or outcome.get("fix") or ""
+            console.print(f"  {target}: {outcome['state']} {where}{why}", highlight=False)
     elif name == "audit":
-        console.print(Rule("6. Audit trail"))
+        console.print(Rule("7. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"
         console.print(f"{len(value.entries)} entries, hash chain {verdict}.")
 
@@ -73,5 +81,6 @@ def demo(
     result = api.run_demo(scenario, config, on_stage=_stage)
     console.print(
         f"\nDone: {len(result.tenants)} tenants, {len(result.applied.applied)} changes applied, "
-        f"{result.requests} requests served by the emulator."
+        f"release {result.release.version} distributed, {result.requests} requests served by "
+        "the emulator."
     )
