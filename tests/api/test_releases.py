@@ -365,16 +365,55 @@ def test_bad_input_is_refused_before_any_change(goldfleet, estate):
         "--version",
         "2027.112.907",
         "--source",
-        SOURCE.replace("img-win11-avd-2026-11", "img-missing"),
+        SOURCE.replace("img-win11-avd-2026-11", "img-win10-gen1"),
         check=False,
     )
     assert wrong_generation.returncode == 1
-    assert (
-        "creating image version" in wrong_generation.stderr
-        and "Traceback" not in wrong_generation.stderr
-    )
+    assert "creating image version" in wrong_generation.stderr
+    assert "different Hypervisor generation" in wrong_generation.stderr
+    assert "Traceback" not in wrong_generation.stderr
     assert version_puts(estate) == [] or all(
         e["status"] >= 400
         for e in estate.control("GET", "/requests")["value"]
         if e["method"] == "PUT"
     )
+
+
+def test_a_tenant_without_consent_is_reported_with_the_fix_and_the_others_complete(
+    goldfleet, estate
+):
+    app, fabrikam = "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10", "9d4a2c81-1e6b-4f3a-8c07-5b2e9f1a3d03"
+    directory = estate.world.directory
+    principal = estate.call(lambda: directory.service_principal_of(app, fabrikam))
+    estate.call(lambda: directory.remove_service_principal(principal.object_id))  # consent revoked
+    result = create(goldfleet, "--version", "2027.112.920")
+    copy = result["targets"]["win11-avd-fabrikam"]
+    assert copy["state"] == "Unreachable" and "AADSTS700016" in copy["error"]
+    assert copy["fix"] == (
+        f"an administrator of tenant {fabrikam} must consent to application {app} "
+        "(so that it has a service principal there)"
+    )
+    assert {k: v["state"] for k, v in result["targets"].items() if k != "win11-avd-fabrikam"} == {
+        "win11-avd-staging": "Completed",
+        "win11-avd": "Completed",
+        "win11-avd-dr": "Completed",
+    }
+    # Consent given again: replicating the release reaches Fabrikam, and nothing else is re-sent.
+    estate.call(lambda: directory.add_service_principal(principal))
+    estate.control("DELETE", "/requests")
+    again = json.loads(
+        goldfleet(
+            "image",
+            "version",
+            "replicate",
+            f"{PIPELINE}:2027.112.920",
+            "-c",
+            str(CONFIG),
+            "-o",
+            "json",
+        ).stdout
+    )
+    assert again["targets"]["win11-avd-fabrikam"]["state"] == "Completed"
+    assert [p.rsplit("/versions/", 1)[0].split("/galleries/")[1] for p in version_puts(estate)] == [
+        "gal_fabrikam/images/win11-24h2-avd-m365"
+    ]

@@ -25,6 +25,7 @@ from goldfleet.domain.releases import (
     latest_first,
     next_version,
     release_targets,
+    version_tags,
 )
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
@@ -72,6 +73,48 @@ class ReleaseResult:
     mode: str
 
 
+def _distribution(
+    configuration: Configuration,
+    pipeline: ImagePipeline,
+    version: str,
+    source_id: str,
+    today: date,
+    end_of_life: date | None,
+) -> dict[str, Any]:
+    from goldfleet.lifecycle.distribute import target_to_json
+
+    provider = configuration.provider
+    if provider is None:
+        raise UserInputError("the configuration has no provider tenant to build releases in")
+    return {
+        "pipeline": pipeline.name,
+        "version": version,
+        "sourceId": source_id,
+        "providerTenant": provider.tenant_id,
+        "targets": [target_to_json(t) for t in release_targets(configuration, pipeline, today)],
+        "endOfLife": end_of_life.isoformat() if end_of_life else None,
+    }
+
+
+def _run(
+    target: Target,
+    configuration: Configuration,
+    run_id: str,
+    request: dict[str, Any],
+    timeout: float | None,
+) -> tuple[dict[str, Any], str]:
+    """Run ``release.distribute`` here (SQLite) or through a worker's queue (PostgreSQL)."""
+    from goldfleet.lifecycle.distribute import RELEASES, distribute
+
+    context = _context(target, configuration)
+    with running_engine(target) as mode:
+        if mode == "worker":
+            run = engine.start(run_id, distribute, context, request)
+        else:  # workers elsewhere take it from the queue
+            run = engine.enqueue(RELEASES, run_id, distribute, context, request)
+        return run.result(timeout=timeout), mode
+
+
 def create_release(
     config_path: Path,
     target: Target,
@@ -83,24 +126,20 @@ def create_release(
 ) -> ReleaseResult:
     """A new version of ``pipeline_name`` from ``source_id`` (a managed image or a gallery image
     version), distributed to every target of the pipeline. Runs durably on the engine."""
-    from goldfleet.lifecycle.distribute import RELEASES, distribute, target_to_json
-
     configuration = load_configuration(config_path).configuration
     pipeline = _pipeline(configuration, pipeline_name)
-    provider = configuration.provider
-    if provider is None:
-        raise UserInputError("the configuration has no provider tenant to build releases in")
     now = clock_for(target).now()
     if end_of_life is not None and end_of_life <= now.date():
         raise UserInputError(
             f"the end-of-life date {end_of_life} is not in the future (today is {now.date()})",
             hint="Azure refuses it too: EndOfLifeDate must be set to a future date.",
         )
-    targets = release_targets(configuration, pipeline, now.date())
-    existing = asyncio.run(_existing_versions(target, targets[0], configuration))
     if version is not None:
         check_version_name(version)
+    first = release_targets(configuration, pipeline, now.date())[0]
+    existing = asyncio.run(_existing_versions(target, first, configuration))
     name = version or next_version(pipeline.distribution.versioning, now, existing)
+    request = _distribution(configuration, pipeline, name, source_id, now.date(), end_of_life)
     release_id = f"{pipeline.name}:{name}"
     database = shared_database()
     releases.open_release(
@@ -113,25 +152,41 @@ def create_release(
         action="release.requested",
         subject=release_id,
         workflow_id=f"release:{release_id}",
-        details={"source": source_id, "targets": [t.definition for t in targets]},
+        details={"source": source_id, "targets": [t["definition"] for t in request["targets"]]},
     )
-    request = {
-        "pipeline": pipeline.name,
-        "version": name,
-        "sourceId": source_id,
-        "providerTenant": provider.tenant_id,
-        "targets": [target_to_json(t) for t in targets],
-        "endOfLife": end_of_life.isoformat() if end_of_life else None,
-    }
-    run_id = f"release:{release_id}"
-    context = _context(target, configuration)
-    with running_engine(target) as mode:
-        if mode == "worker":
-            run = engine.start(run_id, distribute, context, request)
-        else:  # workers elsewhere take it from the queue
-            run = engine.enqueue(RELEASES, run_id, distribute, context, request)
-        outcome = run.result(timeout=timeout)
+    outcome, mode = _run(target, configuration, f"release:{release_id}", request, timeout)
     return ReleaseResult(release_id, name, outcome, mode)
+
+
+def replicate_release(
+    config_path: Path, target: Target, release_id: str, timeout: float | None = None
+) -> ReleaseResult:
+    """Distribute an existing release again, to today's targets: versions that exist are left
+    alone, failed regions are retried, and tenants that were unreachable, frozen or added
+    since are tried (once their consent or roles are fixed)."""
+    configuration = load_configuration(config_path).configuration
+    record = releases.get(shared_database(), release_id)
+    if record is None:
+        raise UserInputError(
+            f"no release {release_id!r}", hint="goldfleet image version list shows them"
+        )
+    pipeline = _pipeline(configuration, record.pipeline)
+    now = clock_for(target).now()
+    request = _distribution(
+        configuration, pipeline, record.version, record.source_id, now.date(), None
+    )
+    run_id = f"release:{release_id}:again:{now.strftime('%Y%m%dT%H%M%S')}"
+    audit.append(
+        shared_database(),
+        at=now.isoformat(),
+        actor=actor(),
+        action="release.replicate_requested",
+        subject=release_id,
+        workflow_id=run_id,
+        details={},
+    )
+    outcome, mode = _run(target, configuration, run_id, request, timeout)
+    return ReleaseResult(release_id, record.version, outcome, mode)
 
 
 def release_matrix(pipeline: str | None = None) -> list[dict[str, Any]]:
@@ -223,8 +278,10 @@ def promote_release(
                 ):
                     continue
                 ref = configuration.tenant(t.tenant).credential
+                source = record.targets[t.definition].get("sourceId", record.source_id)
+                tags = version_tags(record.pipeline, record.version, Stage.PROMOTED, source)
                 await galleries.update_version(
-                    factory, t, ref, record.version, exclude_from_latest=False
+                    factory, t, ref, record.version, exclude_from_latest=False, tags=tags
                 )
                 done.append(t.version_id(record.version))
         finally:

@@ -55,6 +55,17 @@ def _matrix(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def _outcome_table(d: dict[str, Any]) -> None:
+    console.print(f"Release {d['release']}: {d.get('stage', '?')}")
+    for name, outcome in d["targets"].items():
+        extra = (
+            outcome.get("fix")
+            or outcome.get("reason")
+            or ", ".join(outcome.get("failedRegions", []))
+        )
+        console.print(f"  {name}: {outcome['state']} {escape(extra or '')}")
+
+
 @version_app.command("create")
 def create(
     pipeline: Annotated[
@@ -88,18 +99,26 @@ def create(
         end_of_life=end_of_life.date() if end_of_life else None,
     )
     data = {"release": result.release_id, "version": result.version, **result.outcome}
+    emit(data, output, query, _outcome_table)
 
-    def table(d: dict[str, Any]) -> None:
-        console.print(f"Release {d['release']}: {d.get('stage', '?')}")
-        for name, outcome in d["targets"].items():
-            extra = (
-                outcome.get("fix")
-                or outcome.get("reason")
-                or ", ".join(outcome.get("failedRegions", []))
-            )
-            console.print(f"  {name}: {outcome['state']} {escape(extra or '')}")
 
-    emit(data, output, query, table)
+@version_app.command("replicate")
+def replicate(
+    release: Annotated[str, typer.Argument(help="pipeline:version")],
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Distribute a release again: retry failed regions, reach tenants fixed or added since."""
+    result = images.replicate_release(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), release
+    )
+    data = {"release": result.release_id, "version": result.version, **result.outcome}
+    emit(data, output, query, _outcome_table)
 
 
 @version_app.command("list")

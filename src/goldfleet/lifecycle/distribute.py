@@ -351,6 +351,17 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     )
     stage = Stage.REPLICATED if replicated else Stage.BUILT
     set_stage(release_id, stage.value)
+    if replicated:
+        for target in targets:
+            outcome = outcomes[target.definition]
+            if outcome["state"] == "Completed":
+                engine.run_async_step(
+                    tag_stage,
+                    context_json,
+                    target_to_json(target),
+                    {**spec, "sourceId": outcome["sourceId"]},
+                    stage.value,
+                )
     record(
         context_json,
         release_id,
@@ -364,3 +375,20 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
 @engine.step("release.set_stage", retry=engine.Retry(attempts=3))
 def set_stage(release_id: str, stage: str) -> None:
     releases.set_stage(shared_database(), release_id, stage, _now_text())
+
+
+@engine.step("release.tag_stage", retry=engine.Retry(attempts=4))
+async def tag_stage(
+    context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any], stage: str
+) -> None:
+    """Record the release's stage in the version's tags, where Azure users see it."""
+    context = ApplyContext.from_json(context_json)
+    target = target_from_json(target_json)
+    factory = factory_for(context)
+    tags = version_tags(spec["pipeline"], spec["version"], Stage(stage), spec["sourceId"])
+    try:
+        await galleries.update_version(
+            factory, target, context.credential(target.tenant_id), spec["version"], tags=tags
+        )
+    finally:
+        await factory.close()
