@@ -30,7 +30,8 @@ from goldfleet.lifecycle.context import ApplyContext, factory_for
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
 
-COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=32)
+# Copies mostly wait for replication: many can be in flight (ARM sees a few calls per poll).
+COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=200)
 RELEASES = engine.queue("releases", worker_concurrency=4)
 POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
 MAX_REGION_RETRIES = 2
@@ -175,14 +176,21 @@ def _all_regions_done(status: dict[str, Any], target: ReleaseTarget) -> tuple[bo
     return done, failed
 
 
-def replicate(
-    context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]
+def start(context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]) -> str:
+    """Create the version in one target (replication starts); returns its id."""
+    version_id: str = engine.run_async_step(
+        start_version, context_json, target_to_json(target), spec
+    )
+    return version_id
+
+
+def settle(
+    context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any], version_id: str
 ) -> dict[str, Any]:
-    """Create the version in one target and wait, durably, until every region has settled;
-    failed regions are retried up to MAX_REGION_RETRIES times. Returns the target's outcome."""
+    """Wait, durably, until every region of one target has settled; failed regions are retried
+    up to MAX_REGION_RETRIES times. Returns the target's outcome."""
     target_json = target_to_json(target)
     version, source_id = spec["version"], spec["sourceId"]
-    version_id = engine.run_async_step(start_version, context_json, target_json, spec)
     retries = 0
     deadline = engine.now() + GIVE_UP_AFTER
     while True:
@@ -219,6 +227,47 @@ def replicate(
         engine.sleep_until(now + POLL)
 
 
+def replicate(
+    context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """Create the version in one target and wait until every region has settled."""
+    return settle(context_json, target, spec, start(context_json, target, spec))
+
+
+@engine.step("release.target_outcome", retry=engine.Retry(attempts=3))
+def target_outcome(release_id: str, definition: str) -> str:
+    """The recorded state of one target of a release ("" while it is still replicating)."""
+    found = releases.get(shared_database(), release_id)
+    return str(((found.targets if found else {}).get(definition) or {}).get("state", ""))
+
+
+def wait_for_source(
+    context_json: dict[str, Any],
+    release_id: str,
+    source: ReleaseTarget,
+    version: str,
+    region: str,
+) -> str | None:
+    """Wait until ``source``'s version is Completed in ``region`` (a copy's source must be
+    replicated in the copy's region). None when it is; why not, when it will not be."""
+    deadline = engine.now() + GIVE_UP_AFTER
+    while True:
+        status = engine.run_async_step(
+            read_replication, context_json, target_to_json(source), version
+        )
+        regions = {
+            k.replace(" ", "").lower(): v for k, v in ((status or {}).get("regions") or {}).items()
+        }
+        if regions.get(region, {}).get("state") == "Completed":
+            return None
+        if target_outcome(release_id, source.definition):  # the source has finished without it
+            return f"the source {source.definition} did not replicate to {region}"
+        now = engine.now()
+        if now > deadline:
+            return f"the source {source.definition} did not reach {region} within {GIVE_UP_AFTER}"
+        engine.sleep_until(now + POLL)
+
+
 def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dict[str, Any]:
     """A customer target that could not be reached: what happened and the exact fix."""
     if isinstance(error, AuthenticationError):
@@ -243,12 +292,22 @@ def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dic
 
 @engine.workflow("release.copy")
 def copy_to_tenant(
-    context_json: dict[str, Any], release_id: str, target_json: dict[str, Any], spec: dict[str, Any]
+    context_json: dict[str, Any],
+    release_id: str,
+    target_json: dict[str, Any],
+    spec: dict[str, Any],
+    source_json: dict[str, Any],
 ) -> dict[str, Any]:
-    """One customer tenant's copy: its own gallery, a provider version as source."""
+    """One customer tenant's copy, in its own gallery: as soon as the provider version it copies
+    (``source_json``'s target) is replicated in the copy's region, copy it and replicate."""
     target = target_from_json(target_json)
+    source = target_from_json(source_json)
+    waiting = wait_for_source(context_json, release_id, source, spec["version"], target.location)
     try:
-        outcome = replicate(context_json, target, spec)
+        if waiting is not None:
+            outcome: dict[str, Any] = {"state": "Failed", "error": waiting}
+        else:
+            outcome = replicate(context_json, target, spec)
     except AzureCallError as failed:  # recorded by the engine and replayed as itself
         app_id = ApplyContext.from_json(context_json).credential(target.tenant_id).client_id or "?"
         outcome = _as_report(failed, target, app_id)
@@ -262,11 +321,14 @@ def copy_to_tenant(
     return outcome
 
 
-def _remember(replicas: dict[str, str], target: ReleaseTarget, outcome: dict[str, Any]) -> None:
-    for region, state in (outcome.get("regions") or {}).items():
-        key = region.replace(" ", "").lower()
-        if state.get("state") == "Completed":
-            replicas.setdefault(key, outcome["versionId"])
+def _source_target(target: ReleaseTarget, own: list[ReleaseTarget]) -> ReleaseTarget | None:
+    """The earliest provider target, before ``target``, that replicates to its region."""
+    for candidate in own:
+        if candidate.definition == target.definition:
+            return None
+        if any(r.name == target.location for r in candidate.regions):
+            return candidate
+    return None
 
 
 def _no_source(target: ReleaseTarget) -> dict[str, Any]:
@@ -305,18 +367,35 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     own = [t for t in targets if not t.cross_tenant and not t.skipped]
     if not own:
         raise engine.PermanentError(f"release {release_id} has no target in the provider tenant")
-    # A copy's source must be replicated in the copy's gallery region: remember, per region,
-    # the first finished provider version replicated there.
-    replicas: dict[str, str] = {}
+    # Provider targets one after the other: the first from the release's source, each other
+    # from the earliest settled provider target Completed in its gallery's region. Customer
+    # copies are queued as soon as their source target starts: each waits for its own region.
+    completed_in: dict[str, str] = {}  # region -> the first provider version Completed there
+    parent = engine.workflow_id()
+    runs = {}
     for index, target in enumerate(own):
-        source = release_json["sourceId"] if index == 0 else replicas.get(target.location)
-        if source is None:
+        source_id = release_json["sourceId"] if index == 0 else completed_in.get(target.location)
+        if source_id is None:
             outcomes[target.definition] = _no_source(target)
         else:
-            outcomes[target.definition] = replicate(
-                context_json, target, {**spec, "sourceId": source}
-            )
-            _remember(replicas, target, outcomes[target.definition])
+            target_spec = {**spec, "sourceId": source_id}
+            version_id = start(context_json, target, target_spec)
+            for copy in targets:
+                if copy.cross_tenant and not copy.skipped and _source_target(copy, own) == target:
+                    runs[copy.definition] = engine.enqueue(
+                        COPIES.partition(copy.subscription_id.lower()),
+                        f"{parent}:{copy.definition}",
+                        copy_to_tenant,
+                        context_json,
+                        release_id,
+                        target_to_json(copy),
+                        {**spec, "sourceId": version_id},
+                        target_to_json(target),
+                    )
+            outcomes[target.definition] = settle(context_json, target, target_spec, version_id)
+            for region, state in (outcomes[target.definition].get("regions") or {}).items():
+                if state.get("state") == "Completed":
+                    completed_in.setdefault(region.replace(" ", "").lower(), version_id)
         record(
             context_json,
             release_id,
@@ -326,24 +405,9 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         )
         if index == 0 and outcomes[target.definition]["state"] == "Failed":
             return {"release": release_id, "stage": Stage.BUILT.value, "targets": outcomes}
-    parent = engine.workflow_id()
-    runs = {}
-    for t in targets:
-        if not t.cross_tenant or t.skipped:
-            continue
-        source = replicas.get(t.location)
-        if source is None:
-            outcomes[t.definition] = _no_source(t)
-            continue
-        runs[t.definition] = engine.enqueue(
-            COPIES.partition(t.subscription_id.lower()),
-            f"{parent}:{t.definition}",
-            copy_to_tenant,
-            context_json,
-            release_id,
-            target_to_json(t),
-            {**spec, "sourceId": source},
-        )
+    for copy in targets:
+        if copy.cross_tenant and not copy.skipped and copy.definition not in runs:
+            outcomes[copy.definition] = _no_source(copy)
     for definition, run in runs.items():
         outcomes[definition] = run.result()
     replicated = all(
