@@ -275,6 +275,9 @@ def main() -> None:
             if states.get("Completed") == args.tenants + 2
             else "see targets",
         }
+        failures = {k: v for k, v in result.outcome["targets"].items() if v["state"] != "Completed"}
+        if failures:
+            report["failures"] = failures
         print(json.dumps(report, indent=2))
     finally:
         server.send_signal(signal.SIGINT)

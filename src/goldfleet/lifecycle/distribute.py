@@ -34,6 +34,7 @@ from goldfleet.store.db import shared_database
 COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=200)
 RELEASES = engine.queue("releases", worker_concurrency=4)
 POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
+LONGEST_POLL = timedelta(minutes=20)
 MAX_REGION_RETRIES = 2
 GIVE_UP_AFTER = timedelta(hours=24)  # Azure: replication "can take up to six hours"
 
@@ -49,6 +50,16 @@ def target_from_json(data: dict[str, Any]) -> ReleaseTarget:
     values["role"] = GalleryRole(values["role"])
     values["regions"] = tuple(RegionTarget(**r) for r in values["regions"])
     return ReleaseTarget(**values)
+
+
+def next_poll(elapsed: timedelta, progress: int) -> timedelta:
+    """When to look again: half of the time the slowest region still seems to need (from its
+    progress so far), between POLL and LONGEST_POLL - few polls for a long replication, a
+    prompt one near its end."""
+    if progress <= 0 or progress >= 100:
+        return POLL
+    remaining = elapsed * (100 - progress) / progress
+    return max(POLL, min(LONGEST_POLL, remaining / 2))
 
 
 def _now_text() -> str:
@@ -192,7 +203,8 @@ def settle(
     target_json = target_to_json(target)
     version, source_id = spec["version"], spec["sourceId"]
     retries = 0
-    deadline = engine.now() + GIVE_UP_AFTER
+    began = engine.now()
+    deadline = began + GIVE_UP_AFTER
     while True:
         status = engine.run_async_step(read_replication, context_json, target_json, version)
         if status is None:
@@ -224,7 +236,12 @@ def settle(
                 "regions": status["regions"],
                 "error": f"replication did not finish within {GIVE_UP_AFTER}",
             }
-        engine.sleep_until(now + POLL)
+        unsettled = [
+            int(v.get("progress") or 0)
+            for v in status["regions"].values()
+            if v.get("state") not in ("Completed", "Failed")
+        ]
+        engine.sleep_until(now + next_poll(now - began, min(unsettled, default=0)))
 
 
 def replicate(
@@ -250,8 +267,12 @@ def wait_for_source(
 ) -> str | None:
     """Wait until ``source``'s version is Completed in ``region`` (a copy's source must be
     replicated in the copy's region). None when it is; why not, when it will not be."""
-    deadline = engine.now() + GIVE_UP_AFTER
+    began = engine.now()
+    deadline = began + GIVE_UP_AFTER
     while True:
+        # The source's outcome first, then its status: if it had finished before this status
+        # was read, the status is final.
+        finished = target_outcome(release_id, source.definition)
         status = engine.run_async_step(
             read_replication, context_json, target_to_json(source), version
         )
@@ -260,12 +281,13 @@ def wait_for_source(
         }
         if regions.get(region, {}).get("state") == "Completed":
             return None
-        if target_outcome(release_id, source.definition):  # the source has finished without it
+        if finished:
             return f"the source {source.definition} did not replicate to {region}"
         now = engine.now()
         if now > deadline:
             return f"the source {source.definition} did not reach {region} within {GIVE_UP_AFTER}"
-        engine.sleep_until(now + POLL)
+        progress = int(regions.get(region, {}).get("progress") or 0)
+        engine.sleep_until(now + next_poll(now - began, progress))
 
 
 def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dict[str, Any]:
