@@ -43,6 +43,7 @@ def test_the_engine_public_api_is_pinned():
         "list_workflows",
         "now",
         "now_async",
+        "on_shutdown",
         "patched",
         "patched_async",
         "queue",

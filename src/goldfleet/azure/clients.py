@@ -12,6 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
+from azure.core.pipeline.transport import AioHttpTransport
 from azure.mgmt.authorization.aio import AuthorizationManagementClient
 from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
@@ -29,6 +31,10 @@ from goldfleet.domain.tenancy import CredentialRef
 
 
 class ClientFactory:
+    """Clients for one cloud. Every client it makes shares one HTTP session (so connections and
+    TLS sessions are reused across calls) and one credential per (tenant, app); the factory
+    belongs to one event loop, and :meth:`close` ends both."""
+
     def __init__(
         self,
         cloud: Cloud,
@@ -38,6 +44,18 @@ class ClientFactory:
         self.cloud = cloud
         self.credentials = credentials or CredentialPool(cloud)
         self.gate = gate or ArmGate()
+        self._session: aiohttp.ClientSession | None = None
+
+    def _transport(self) -> AioHttpTransport:
+        """A transport over the factory's shared session; closing a client leaves it open."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(  # as the SDK makes its own
+                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            )
+        verify: dict[str, Any] = {}
+        if self.cloud.ca_bundle is not None:
+            verify["connection_verify"] = str(self.cloud.ca_bundle)
+        return AioHttpTransport(session=self._session, session_owner=False, **verify)
 
     def _common(
         self, tenant_id: str, auxiliary: Sequence[tuple[str, CredentialRef]] = ()
@@ -49,6 +67,7 @@ class ClientFactory:
             "credential_scopes": [self.cloud.arm_scope],
             "retry_policy": JitteredRetryPolicy(),
             "per_retry_policies": [self.gate.policy(tenant_id)],
+            "transport": self._transport(),
         }
         if auxiliary:
             if len(auxiliary) > 3:
@@ -133,4 +152,6 @@ class ClientFactory:
         return str(claims["oid"])
 
     async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
         await self.credentials.close()

@@ -187,8 +187,11 @@ async def update_version(
     tags: dict[str, str] | None = None,
     exclude_from_latest: bool | None = None,
     end_of_life: str | None = None,
+    wait: bool = True,
 ) -> None:
-    """PATCH what may change on a version: tags, excludeFromLatest (everywhere), end of life."""
+    """PATCH what may change on a version: tags, excludeFromLatest (everywhere), end of life.
+    With ``wait=False`` only the request is sent (Azure has taken the change when it answers;
+    the operation that follows only settles the version)."""
     publishing: dict[str, Any] = {}
     if exclude_from_latest is not None:
         publishing["excludeFromLatest"] = exclude_from_latest
@@ -212,7 +215,8 @@ async def update_version(
             poller = await client.gallery_image_versions.begin_update(
                 *_where(target), version, m.GalleryImageVersionUpdate(patch)
             )
-            await poller.result()
+            if wait:
+                await poller.result()
     except Exception as exc:
         raise translate(exc, "updating image version", target.version_id(version)) from exc
 

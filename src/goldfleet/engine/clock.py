@@ -154,8 +154,11 @@ class EmulatorTime:
 
 
 class EmulatorClock:
-    """The emulator's simulated clock, read over HTTPS. While waiting, it re-reads the clock
-    at least every ``poll_interval`` real seconds (so control-API jumps are seen)."""
+    """The emulator's simulated clock, read over HTTPS. A reading is extrapolated (simulated
+    time = reading + real time elapsed x speed) for up to ``max_age`` real seconds, shared by
+    every thread, so that many waiting workflows cost one request now and then, not one each.
+    While waiting, it re-reads at least every ``poll_interval`` real seconds, so that jumps made
+    through the control API are seen."""
 
     def __init__(
         self,
@@ -164,6 +167,7 @@ class EmulatorClock:
         *,
         poll_interval: float = 1.0,
         timeout: float = 10.0,
+        max_age: float = 0.5,
     ) -> None:
         self.url = endpoint.rstrip("/") + "/_emulator/clock"
         self._context = ssl.create_default_context(
@@ -171,14 +175,27 @@ class EmulatorClock:
         )
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._last: tuple[float, EmulatorTime] | None = None  # (monotonic read time, reading)
 
-    def read(self) -> EmulatorTime:
+    def _fetch(self) -> EmulatorTime:
         """``GET /_emulator/clock``: ``{now, timestamp, speed}``."""
         with urllib.request.urlopen(self.url, context=self._context, timeout=self.timeout) as r:
             body = json.loads(r.read())
         return EmulatorTime(
             now=datetime.fromtimestamp(float(body["timestamp"]), UTC), speed=float(body["speed"])
         )
+
+    def read(self) -> EmulatorTime:
+        with self._lock:
+            at = time.monotonic()
+            if self._last is None or at - self._last[0] > self.max_age:
+                self._last = (at, self._fetch())
+                return self._last[1]
+            read_at, reading = self._last
+        elapsed = timedelta(seconds=(at - read_at) * reading.speed)
+        return EmulatorTime(now=reading.now + elapsed, speed=reading.speed)
 
     def now(self) -> datetime:
         return self.read().now

@@ -239,6 +239,8 @@ class DbosWorker(_History):
             raise
 
     def shutdown(self) -> None:
+        if self.launched:
+            port.run_shutdown_hooks()
         port.uninstall(self)
         if self.launched:
             DBOS.destroy()

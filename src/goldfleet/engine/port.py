@@ -28,6 +28,7 @@ results are pickled into the database, so keep them plain data.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -128,6 +129,7 @@ class _Registry:
         self.schedules: dict[str, ScheduleSpec] = {}
         self.backend: Backend | None = None
         self.clock: Clock = SystemClock()
+        self.shutdown_hooks: list[Callable[[], None]] = []
 
     def _check_name(self, kind: str, name: str, fn: Callable[..., Any], taken: Any) -> None:
         if not _NAME.match(name):
@@ -170,6 +172,20 @@ def install(backend: Backend) -> None:
 def uninstall(backend: Backend) -> None:
     if _registry.backend is backend:
         _registry.backend = None
+
+
+def on_shutdown(hook: Callable[[], None]) -> None:
+    """Run ``hook`` when the engine in this process shuts down, before it stops running steps
+    (e.g. to close connections that steps kept open). Registered once; runs at every shutdown."""
+    if hook not in _registry.shutdown_hooks:
+        _registry.shutdown_hooks.append(hook)
+
+
+def run_shutdown_hooks() -> None:
+    """Called by a backend as it shuts down. A failing hook does not stop the others."""
+    for hook in _registry.shutdown_hooks:
+        with contextlib.suppress(Exception):
+            hook()
 
 
 def current_backend() -> Backend:

@@ -47,8 +47,6 @@ async def apply_change(context_json: dict[str, Any], change_json: dict[str, Any]
         raise engine.TemporaryError(str(exc)) from exc
     except AzureCallError as exc:
         raise engine.PermanentError(str(exc)) from exc
-    finally:
-        await factory.close()
     return f"{change.action.value} {change.resource_id}"
 
 

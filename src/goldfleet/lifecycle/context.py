@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from goldfleet import engine
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import Cloud
 from goldfleet.azure.gate import ArmGate, GateClock, WallClock
+from goldfleet.domain.rate_limits import BucketStore, MemoryBuckets
 from goldfleet.domain.tenancy import CredentialKind, CredentialRef
 from goldfleet.engine.clock import EmulatorClock
 from goldfleet.store.buckets import SqlBuckets
@@ -70,20 +72,52 @@ _gates: dict[str, ArmGate] = {}
 
 
 def gate_for(cloud: Cloud) -> ArmGate:
-    """The process's ARM gate for a cloud: buckets in goldfleet's database (shared by every
-    worker on PostgreSQL), counted on the emulator's simulated clock when that is the cloud."""
+    """The process's ARM gate for a cloud, counted on the emulator's simulated clock when that
+    is the cloud. On PostgreSQL its buckets live in the database, shared by every worker; on
+    SQLite (one worker process) they live in memory."""
     found = _gates.get(cloud.resource_manager)
     if found is None:
         clock: GateClock = WallClock()
         if cloud.ca_bundle is not None:  # the emulator: follow its simulated clock
             clock = EmulatorGateClock(EmulatorClock(cloud.resource_manager, cloud.ca_bundle))
-        found = _gates[cloud.resource_manager] = ArmGate(SqlBuckets(shared_database()), clock)
+        database = shared_database()
+        buckets: BucketStore = (
+            SqlBuckets(database) if database.dialect.name == "postgresql" else MemoryBuckets()
+        )
+        found = _gates[cloud.resource_manager] = ArmGate(buckets, clock)
     return found
 
 
+# (cloud, id(loop)) -> (the loop, held so that its id is not reused, and its factory)
+_factories: dict[tuple[str, int], tuple[asyncio.AbstractEventLoop, ClientFactory]] = {}
+
+
 def factory_for(context: ApplyContext) -> ClientFactory:
+    """The worker's client factory for a cloud: one per event loop (the engine runs async steps
+    on one loop), kept for the process's life, so that steps share credentials (and their cached
+    tokens), HTTP connections and the gate. Factories of loops that have closed are dropped."""
     cloud = context.cloud_value()
-    return ClientFactory(cloud, gate=gate_for(cloud))
+    loop = asyncio.get_running_loop()
+    for key in [k for k, (old, _) in _factories.items() if old.is_closed()]:
+        del _factories[key]
+    found = _factories.get((cloud.resource_manager, id(loop)))
+    if found is None:
+        found = _factories[(cloud.resource_manager, id(loop))] = (
+            loop,
+            ClientFactory(cloud, gate=gate_for(cloud)),
+        )
+    return found[1]
+
+
+def close_factories() -> None:
+    """Close every factory's connections, on its own loop (an engine shutdown hook)."""
+    for key, (loop, factory) in list(_factories.items()):
+        del _factories[key]
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(factory.close(), loop).result(timeout=10)
+
+
+engine.on_shutdown(close_factories)
 
 
 class EmulatorGateClock:

@@ -12,8 +12,9 @@ tenants are skipped and reported. Waits are durable sleeps on the engine's clock
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from goldfleet import engine
@@ -33,7 +34,10 @@ from goldfleet.store.db import shared_database
 # Copies mostly wait for replication: many can be in flight (ARM sees a few calls per poll).
 COPIES = engine.queue("tenant-copies", partition_concurrency=2, worker_concurrency=200)
 RELEASES = engine.queue("releases", worker_concurrency=4)
-POLL = timedelta(minutes=2)  # on the engine's clock (simulated with the emulator)
+# On the engine's clock (simulated with the emulator). Reads are cheap (ARM refills 25 a second
+# per subscription); a late look costs the whole release that much time.
+POLL = timedelta(minutes=1)  # when there is no progress to go by yet
+SHORTEST_POLL = timedelta(seconds=20)
 LONGEST_POLL = timedelta(minutes=20)
 MAX_REGION_RETRIES = 2
 GIVE_UP_AFTER = timedelta(hours=24)  # Azure: replication "can take up to six hours"
@@ -54,12 +58,12 @@ def target_from_json(data: dict[str, Any]) -> ReleaseTarget:
 
 def next_poll(elapsed: timedelta, progress: int) -> timedelta:
     """When to look again: half of the time the slowest region still seems to need (from its
-    progress so far), between POLL and LONGEST_POLL - few polls for a long replication, a
-    prompt one near its end."""
+    progress so far), between SHORTEST_POLL and LONGEST_POLL - few polls for a long
+    replication, prompt ones near its end."""
     if progress <= 0 or progress >= 100:
         return POLL
     remaining = elapsed * (100 - progress) / progress
-    return max(POLL, min(LONGEST_POLL, remaining / 2))
+    return max(SHORTEST_POLL, min(LONGEST_POLL, remaining / 2))
 
 
 def _now_text() -> str:
@@ -122,29 +126,30 @@ async def start_version(
         )
     except TransientAzureError as exc:
         raise engine.TemporaryError(str(exc)) from exc
-    finally:
-        await factory.close()
     return target.version_id(version)
 
 
 @engine.step("release.read_replication", retry=engine.Retry(attempts=5))
 async def read_replication(
     context_json: dict[str, Any], target_json: dict[str, Any], version: str
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
+    """The version's replication status, and when it was read (``at``, the engine's clock: one
+    checkpoint per look, not two). ``found`` is false if the version does not exist."""
     context = ApplyContext.from_json(context_json)
     target = target_from_json(target_json)
     factory = factory_for(context)
+    at = _now_text()
     try:
         state = await galleries.read_version(
             factory, target, context.credential(target.tenant_id), version
         )
     except TransientAzureError as exc:
         raise engine.TemporaryError(str(exc)) from exc
-    finally:
-        await factory.close()
     if state is None:
-        return None
+        return {"at": at, "found": False, "regions": {}}
     return {
+        "at": at,
+        "found": True,
         "provisioningState": state.provisioning_state,
         "aggregated": state.aggregated,
         "regions": {
@@ -163,19 +168,16 @@ async def retry(
     target = target_from_json(target_json)
     factory = factory_for(context)
     version, source, tags, end_of_life = _write_version(spec)
-    try:
-        await galleries.retry_regions(
-            factory,
-            target,
-            context.credential(target.tenant_id),
-            version,
-            source,
-            tags,
-            _auxiliary(context, target, spec),
-            end_of_life,
-        )
-    finally:
-        await factory.close()
+    await galleries.retry_regions(
+        factory,
+        target,
+        context.credential(target.tenant_id),
+        version,
+        source,
+        tags,
+        _auxiliary(context, target, spec),
+        end_of_life,
+    )
 
 
 def _all_regions_done(status: dict[str, Any], target: ReleaseTarget) -> tuple[bool, list[str]]:
@@ -196,18 +198,32 @@ def start(context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, A
 
 
 def settle(
-    context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any], version_id: str
+    context_json: dict[str, Any],
+    target: ReleaseTarget,
+    spec: dict[str, Any],
+    version_id: str,
+    on_completed: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Wait, durably, until every region of one target has settled; failed regions are retried
-    up to MAX_REGION_RETRIES times. Returns the target's outcome."""
+    up to MAX_REGION_RETRIES times. ``on_completed(region)`` is called once for each region as
+    soon as it is seen ``Completed`` (deterministically: from checkpointed readings). Returns
+    the target's outcome."""
     target_json = target_to_json(target)
     version, source_id = spec["version"], spec["sourceId"]
     retries = 0
-    began = engine.now()
-    deadline = began + GIVE_UP_AFTER
+    began: datetime | None = None
+    seen: set[str] = set()
     while True:
         status = engine.run_async_step(read_replication, context_json, target_json, version)
-        if status is None:
+        now = datetime.fromisoformat(status["at"])
+        began = began or now
+        if on_completed is not None:
+            for shown, region in status["regions"].items():
+                name = shown.replace(" ", "").lower()
+                if region.get("state") == "Completed" and name not in seen:
+                    seen.add(name)
+                    on_completed(name)
+        if not status["found"]:
             return {
                 "state": "Failed",
                 "versionId": version_id,
@@ -227,8 +243,7 @@ def settle(
                 "failedRegions": failed,
                 "retries": retries,
             }
-        now = engine.now()
-        if now > deadline:
+        if now > began + GIVE_UP_AFTER:
             return {
                 "state": "Failed",
                 "versionId": version_id,
@@ -248,46 +263,28 @@ def replicate(
     context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]
 ) -> dict[str, Any]:
     """Create the version in one target and wait until every region has settled."""
-    return settle(context_json, target, spec, start(context_json, target, spec))
+    return settled(context_json, target, spec, start(context_json, target, spec))
 
 
-@engine.step("release.target_outcome", retry=engine.Retry(attempts=3))
-def target_outcome(release_id: str, definition: str) -> str:
-    """The recorded state of one target of a release ("" while it is still replicating)."""
-    found = releases.get(shared_database(), release_id)
-    return str(((found.targets if found else {}).get(definition) or {}).get("state", ""))
-
-
-def wait_for_source(
+def settled(
     context_json: dict[str, Any],
-    release_id: str,
-    source: ReleaseTarget,
-    version: str,
-    region: str,
-) -> str | None:
-    """Wait until ``source``'s version is Completed in ``region`` (a copy's source must be
-    replicated in the copy's region). None when it is; why not, when it will not be."""
-    began = engine.now()
-    deadline = began + GIVE_UP_AFTER
-    while True:
-        # The source's outcome first, then its status: if it had finished before this status
-        # was read, the status is final.
-        finished = target_outcome(release_id, source.definition)
-        status = engine.run_async_step(
-            read_replication, context_json, target_to_json(source), version
+    target: ReleaseTarget,
+    spec: dict[str, Any],
+    version_id: str,
+    on_completed: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """:func:`settle`, then, if every region completed, the version's tags say ``replicated``
+    (each target tags its own version as soon as it is done: copies do it in parallel)."""
+    outcome = settle(context_json, target, spec, version_id, on_completed)
+    if outcome["state"] == "Completed":
+        engine.run_async_step(
+            tag_stage,
+            context_json,
+            target_to_json(target),
+            {**spec, "sourceId": outcome["sourceId"]},
+            Stage.REPLICATED.value,
         )
-        regions = {
-            k.replace(" ", "").lower(): v for k, v in ((status or {}).get("regions") or {}).items()
-        }
-        if regions.get(region, {}).get("state") == "Completed":
-            return None
-        if finished:
-            return f"the source {source.definition} did not replicate to {region}"
-        now = engine.now()
-        if now > deadline:
-            return f"the source {source.definition} did not reach {region} within {GIVE_UP_AFTER}"
-        progress = int(regions.get(region, {}).get("progress") or 0)
-        engine.sleep_until(now + next_poll(now - began, progress))
+    return outcome
 
 
 def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dict[str, Any]:
@@ -318,18 +315,12 @@ def copy_to_tenant(
     release_id: str,
     target_json: dict[str, Any],
     spec: dict[str, Any],
-    source_json: dict[str, Any],
 ) -> dict[str, Any]:
-    """One customer tenant's copy, in its own gallery: as soon as the provider version it copies
-    (``source_json``'s target) is replicated in the copy's region, copy it and replicate."""
+    """One customer tenant's copy, in its own gallery, from the provider version ``spec``
+    names (started once that version is Completed in the copy's region): copy and replicate."""
     target = target_from_json(target_json)
-    source = target_from_json(source_json)
-    waiting = wait_for_source(context_json, release_id, source, spec["version"], target.location)
     try:
-        if waiting is not None:
-            outcome: dict[str, Any] = {"state": "Failed", "error": waiting}
-        else:
-            outcome = replicate(context_json, target, spec)
+        outcome = replicate(context_json, target, spec)
     except AzureCallError as failed:  # recorded by the engine and replayed as itself
         app_id = ApplyContext.from_json(context_json).credential(target.tenant_id).client_id or "?"
         outcome = _as_report(failed, target, app_id)
@@ -390,11 +381,11 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     if not own:
         raise engine.PermanentError(f"release {release_id} has no target in the provider tenant")
     # Provider targets one after the other: the first from the release's source, each other
-    # from the earliest settled provider target Completed in its gallery's region. Customer
-    # copies are queued as soon as their source target starts: each waits for its own region.
+    # from the earliest settled provider target Completed in its gallery's region. A customer
+    # copy is queued as soon as its source target is Completed in the copy's region.
     completed_in: dict[str, str] = {}  # region -> the first provider version Completed there
     parent = engine.workflow_id()
-    runs = {}
+    runs: dict[str, Any] = {}
     for index, target in enumerate(own):
         source_id = release_json["sourceId"] if index == 0 else completed_in.get(target.location)
         if source_id is None:
@@ -402,22 +393,47 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         else:
             target_spec = {**spec, "sourceId": source_id}
             version_id = start(context_json, target, target_spec)
-            for copy in targets:
-                if copy.cross_tenant and not copy.skipped and _source_target(copy, own) == target:
-                    runs[copy.definition] = engine.enqueue(
-                        COPIES.partition(copy.subscription_id.lower()),
-                        f"{parent}:{copy.definition}",
-                        copy_to_tenant,
-                        context_json,
-                        release_id,
-                        target_to_json(copy),
-                        {**spec, "sourceId": version_id},
-                        target_to_json(target),
-                    )
-            outcomes[target.definition] = settle(context_json, target, target_spec, version_id)
+            waiting = [
+                copy
+                for copy in targets
+                if copy.cross_tenant and not copy.skipped and _source_target(copy, own) == target
+            ]
+
+            def release_copies(
+                region: str, waiting: Any = waiting, source: str = version_id
+            ) -> None:
+                for copy in waiting:
+                    if copy.location == region and copy.definition not in runs:
+                        runs[copy.definition] = engine.enqueue(
+                            COPIES.partition(copy.subscription_id.lower()),
+                            f"{parent}:{copy.definition}",
+                            copy_to_tenant,
+                            context_json,
+                            release_id,
+                            target_to_json(copy),
+                            {**spec, "sourceId": source},
+                        )
+
+            outcomes[target.definition] = settled(
+                context_json, target, target_spec, version_id, release_copies
+            )
             for region, state in (outcomes[target.definition].get("regions") or {}).items():
                 if state.get("state") == "Completed":
                     completed_in.setdefault(region.replace(" ", "").lower(), version_id)
+            for copy in waiting:
+                if copy.definition not in runs:
+                    outcomes[copy.definition] = {
+                        "state": "Failed",
+                        "error": f"its source {target.definition} did not replicate to "
+                        f"{copy.location}, and a copy's source must be in the copy's region",
+                    }
+                    record(
+                        context_json,
+                        release_id,
+                        "release.target",
+                        copy.definition,
+                        {**outcomes[copy.definition], "tenant": copy.tenant},
+                    )
         record(
             context_json,
             release_id,
@@ -428,8 +444,10 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         if index == 0 and outcomes[target.definition]["state"] == "Failed":
             return {"release": release_id, "stage": Stage.BUILT.value, "targets": outcomes}
     for copy in targets:
-        if copy.cross_tenant and not copy.skipped and copy.definition not in runs:
+        if copy.cross_tenant and not copy.skipped and copy.definition not in outcomes:
             outcomes[copy.definition] = _no_source(copy)
+    while runs and not children_finished([run.workflow_id for run in runs.values()]):
+        engine.sleep_until(engine.now() + SHORTEST_POLL)
     for definition, run in runs.items():
         outcomes[definition] = run.result()
     replicated = all(
@@ -437,17 +455,6 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     )
     stage = Stage.REPLICATED if replicated else Stage.BUILT
     set_stage(release_id, stage.value)
-    if replicated:
-        for target in targets:
-            outcome = outcomes[target.definition]
-            if outcome["state"] == "Completed":
-                engine.run_async_step(
-                    tag_stage,
-                    context_json,
-                    target_to_json(target),
-                    {**spec, "sourceId": outcome["sourceId"]},
-                    stage.value,
-                )
     record(
         context_json,
         release_id,
@@ -456,6 +463,25 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         {"targets": {k: v["state"] for k, v in outcomes.items()}},
     )
     return {"release": release_id, "stage": stage.value, "targets": outcomes}
+
+
+FINISHED = {
+    engine.WorkflowState.SUCCESS,
+    engine.WorkflowState.ERROR,
+    engine.WorkflowState.CANCELLED,
+    engine.WorkflowState.MAX_RECOVERY_ATTEMPTS_EXCEEDED,
+}
+
+
+@engine.step("release.children_finished", retry=engine.Retry(attempts=3))
+def children_finished(workflow_ids: list[str]) -> bool:
+    """Whether every copy workflow has finished: one look at all of them, so that waiting for
+    a hundred tenants costs one poll, not a hundred."""
+    for workflow_id in workflow_ids:
+        found = engine.get_workflow(workflow_id)
+        if found is None or found.state not in FINISHED:
+            return False
+    return True
 
 
 @engine.step("release.set_stage", retry=engine.Retry(attempts=3))
@@ -472,9 +498,11 @@ async def tag_stage(
     target = target_from_json(target_json)
     factory = factory_for(context)
     tags = version_tags(spec["pipeline"], spec["version"], Stage(stage), spec["sourceId"])
-    try:
-        await galleries.update_version(
-            factory, target, context.credential(target.tenant_id), spec["version"], tags=tags
-        )
-    finally:
-        await factory.close()
+    await galleries.update_version(
+        factory,
+        target,
+        context.credential(target.tenant_id),
+        spec["version"],
+        tags=tags,
+        wait=False,
+    )
