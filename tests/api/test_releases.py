@@ -5,8 +5,10 @@ without duplicate copies, retention that keeps what is in use, and bad input ref
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -106,6 +108,24 @@ def create(goldfleet, *extra: str, check: bool = True):
     return json.loads(done.stdout) if check else done
 
 
+def create_from(goldfleet, config: Path, version: str) -> dict:
+    done = goldfleet(
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(config),
+        "--source",
+        SOURCE,
+        "--version",
+        version,
+        "-o",
+        "json",
+    )
+    return json.loads(done.stdout)
+
+
 def version_puts(estate) -> list[str]:
     return [
         e["path"]
@@ -114,7 +134,7 @@ def version_puts(estate) -> list[str]:
     ]
 
 
-def test_a_release_reaches_every_region_and_the_customer_tenant(goldfleet, estate):
+def test_a_release_reaches_every_region_and_every_customer_tenant(goldfleet, estate):
     result = create(goldfleet, "--version", "2027.112.900")
     targets = result["targets"]
     assert result["stage"] == "replicated"
@@ -123,6 +143,8 @@ def test_a_release_reaches_every_region_and_the_customer_tenant(goldfleet, estat
         "win11-avd": "Completed",
         "win11-avd-dr": "Completed",
         "win11-avd-fabrikam": "Completed",
+        "win11-avd-contoso": "Completed",
+        "win11-avd-adatum": "Completed",
     }
     assert {r.replace(" ", "").lower() for r in targets["win11-avd"]["regions"]} == {
         "uksouth",
@@ -151,6 +173,19 @@ def test_a_release_reaches_every_region_and_the_customer_tenant(goldfleet, estat
         ("fabrikam", "westus2"),
     }
     assert all(r["state"] == "Completed" for r in rows)
+    # Three customer tenants, each copy in its own tenant's subscription and regions.
+    assert {
+        r["target"]: r["tenant"]
+        for r in rows
+        if r["target"].startswith("win11-avd-")
+        and r["target"] not in ("win11-avd-staging", "win11-avd-dr")
+    } == {
+        "win11-avd-fabrikam": "fabrikam",
+        "win11-avd-contoso": "contoso",
+        "win11-avd-adatum": "adatum",
+    }
+    assert "/subscriptions/5a1b7c3d-0002-" in targets["win11-avd-contoso"]["versionId"]
+    assert "/subscriptions/5a1b7c3d-0004-" in targets["win11-avd-adatum"]["versionId"]
 
 
 def test_a_failing_region_is_retried_and_the_release_survives(goldfleet, estate):
@@ -183,7 +218,7 @@ def test_promotion_needs_validation_or_an_audited_override(goldfleet, estate):
             "json",
         ).stdout
     )
-    assert len(promoted["promoted"]) == 2  # the production gallery and Fabrikam's copy
+    assert len(promoted["promoted"]) == 4  # the production gallery and three customer copies
     trail = json.loads(goldfleet("audit", "list", "-o", "json").stdout)
     override = next(e for e in trail if e["action"] == "release.validation_override")
     assert override["details"]["reason"] == "emergency security fix"
@@ -225,7 +260,7 @@ def test_a_crash_mid_distribution_resumes_without_duplicate_copies(goldfleet, es
     result = create(goldfleet, "--version", "2027.112.903")  # same version: the same workflow
     assert result["stage"] == "replicated"
     puts = version_puts(estate)
-    assert len(puts) == len(set(puts)) == 4  # each target's version sent exactly once
+    assert len(puts) == len(set(puts)) == 6  # each target's version sent exactly once
 
 
 def test_retention_keeps_the_newest_and_what_kept_copies_come_from(goldfleet, estate):
@@ -255,7 +290,14 @@ def test_retention_keeps_the_newest_and_what_kept_copies_come_from(goldfleet, es
     done = json.loads(goldfleet(*retire, "--yes").stdout)
     assert {(r["target"], r["version"]) for r in done if r["action"] == "delete"} == {
         (t, "2027.112.904")
-        for t in ("win11-avd-staging", "win11-avd", "win11-avd-dr", "win11-avd-fabrikam")
+        for t in (
+            "win11-avd-staging",
+            "win11-avd",
+            "win11-avd-dr",
+            "win11-avd-fabrikam",
+            "win11-avd-contoso",
+            "win11-avd-adatum",
+        )
     }
     deletes = [
         e
@@ -290,11 +332,13 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfl
     by = {(r["target"], r["version"]): r for r in plan}
     # Fabrikam's newest copy is 910, made from production 910, made from staging 910: in use.
     assert by[("win11-avd-fabrikam", "2027.112.910")]["action"] == "keep"
-    assert by[("win11-avd", "2027.112.910")]["action"] == "keep"
-    assert by[("win11-avd", "2027.112.910")]["why"].startswith("the source of gal_fabrikam/")
-    assert by[("win11-avd-staging", "2027.112.910")]["why"].startswith(
-        "the source of gal_northwind_prod/"
-    )
+    # Superseded but still needed: kept, and given an end of life (deprecateAfterDays: 30).
+    production = by[("win11-avd", "2027.112.910")]
+    assert production["action"] == "deprecate"
+    assert "the source of gal_fabrikam/" in production["why"]
+    # 30 days after the (fast-running) clock's 2026-12-15
+    assert "2027-01-14" <= production["endOfLife"] < "2027-01-31"
+    assert "the source of gal_northwind_prod/" in by[("win11-avd-staging", "2027.112.910")]["why"]
     assert by[("win11-avd-dr", "2027.112.910")]["action"] == "delete"
     # The DR version is protected by its safety profile until its end of life.
     from azure.identity import ClientSecretCredential
@@ -328,23 +372,63 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfl
             }
         },
     ).result()
-    blocked = goldfleet(
-        "image",
-        "version",
-        "retire",
-        PIPELINE,
-        "-c",
-        str(CONFIG),
-        "--keep",
-        "1",
-        "--yes",
-        check=False,
+    # Retention sees the protection and keeps the version until its end of life...
+    verdicts = json.loads(
+        goldfleet(
+            "image",
+            "version",
+            "retire",
+            PIPELINE,
+            "-c",
+            str(CONFIG),
+            "--keep",
+            "1",
+            "--yes",
+            "-o",
+            "json",
+        ).stdout
     )
-    assert blocked.returncode == 1 and "Traceback" not in blocked.stderr
-    assert (
-        "deleting image version" in blocked.stderr
-        and "win11-24h2-avd-m365/versions/2027.112.910" in blocked.stderr
+    dr = next(
+        r for r in verdicts if (r["target"], r["version"]) == ("win11-avd-dr", "2027.112.910")
     )
+    assert dr["action"] == "keep"
+    assert dr["why"] == "its safety profile blocks deletion until 2028-01-01"
+    assert compute.gallery_image_versions.get(
+        "rg-goldfleet-dr", "gal_northwind_dr", "win11-24h2-avd-m365", "2027.112.910"
+    )
+    # ...and a deletion Azure refuses all the same is a clear error naming the version.
+    from goldfleet.api.session import resolve_cloud
+    from goldfleet.azure.changes import delete_image_version
+    from goldfleet.azure.clients import ClientFactory
+    from goldfleet.domain.errors import AzureCallError
+    from goldfleet.domain.tenancy import CredentialKind, CredentialRef
+
+    version_id = (
+        f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-dr/providers/"
+        "Microsoft.Compute/galleries/gal_northwind_dr/images/win11-24h2-avd-m365/versions/"
+        "2027.112.910"
+    )
+    ref = CredentialRef(
+        CredentialKind.CLIENT_SECRET,
+        client_id="0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
+        secret_env="GOLDFLEET_TEST_SECRET",
+    )
+    os.environ["GOLDFLEET_TEST_SECRET"] = "gf-emulator-secret-not-for-azure"
+    cloud = resolve_cloud(emulator=estate.endpoint, emulator_ca=estate.ca_path)
+
+    async def delete() -> None:
+        factory = ClientFactory(cloud)
+        try:
+            await delete_image_version(
+                factory, "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01", PROVIDER_SUB, ref, version_id
+            )
+        finally:
+            await factory.close()
+
+    with pytest.raises(AzureCallError) as refused:
+        asyncio.run(delete())
+    assert str(refused.value).startswith(f"deleting image version {version_id}: ")
+    assert "cannot be deleted before its end of life date" in str(refused.value)
 
 
 def test_bad_input_is_refused_before_any_change(goldfleet, estate):
@@ -397,6 +481,8 @@ def test_a_tenant_without_consent_is_reported_with_the_fix_and_the_others_comple
         "win11-avd-staging": "Completed",
         "win11-avd": "Completed",
         "win11-avd-dr": "Completed",
+        "win11-avd-contoso": "Completed",
+        "win11-avd-adatum": "Completed",
     }
     # Consent given again: replicating the release reaches Fabrikam, and nothing else is re-sent.
     estate.call(lambda: directory.add_service_principal(principal))
@@ -417,3 +503,47 @@ def test_a_tenant_without_consent_is_reported_with_the_fix_and_the_others_comple
     assert [p.rsplit("/versions/", 1)[0].split("/galleries/")[1] for p in version_puts(estate)] == [
         "gal_fabrikam/images/win11-24h2-avd-m365"
     ]
+
+
+def test_retention_is_planned_with_why_and_applied_through_plan_and_apply(
+    goldfleet, estate, tmp_path
+):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    images = config / "images.yaml"
+    images.write_text(
+        images.read_text().replace(
+            "retention: {keepLast: 3, deprecateAfterDays: 30}", "retention: {keepLast: 1}"
+        )
+    )
+    for version in ("2027.112.930", "2027.112.931"):
+        create_from(goldfleet, config, version)
+    plan = json.loads(goldfleet("plan", "-c", str(config), "-o", "json").stdout)
+    versions = [c for c in plan["changes"] if c["kind"] == "imageVersion"]
+    by = {(c["before"]["target"], c["before"]["name"]): c for c in versions}
+    targets = {t for t, _ in by}
+    assert len(targets) == 6
+    for target in targets:
+        assert by[(target, "2027.112.931")]["action"] == "no-op"
+        assert by[(target, "2027.112.931")]["reason"] == "among the newest 1"
+        assert by[(target, "2027.112.930")]["action"] == "delete"
+    # A copy goes before the provider version it came from.
+    order = [c["key"] for c in plan["changes"]]
+    fabrikam = by[("win11-avd-fabrikam", "2027.112.930")]
+    production = by[("win11-avd", "2027.112.930")]
+    assert fabrikam["key"] in production["dependsOn"]
+    assert order.index(fabrikam["key"]) < order.index(production["key"])
+    people = goldfleet("plan", "-c", str(config), "--show-unchanged").stdout
+    assert "older than the newest 1" in people and "among the newest 1" in people
+    assert "6 to delete" in people
+    goldfleet("apply", "-c", str(config), "--yes")
+    gone = {
+        e["path"].lower()
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "DELETE" and e["path"].endswith("/versions/2027.112.930")
+    }
+    assert len(gone) == 6
+    again = json.loads(goldfleet("plan", "-c", str(config), "-o", "json").stdout)
+    assert [
+        c for c in again["changes"] if c["kind"] == "imageVersion" and c["action"] != "no-op"
+    ] == []

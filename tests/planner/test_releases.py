@@ -51,9 +51,11 @@ def test_targets_of_the_example_pipeline():
         "win11-avd-staging",
         "win11-avd",
         "win11-avd-fabrikam",
+        "win11-avd-contoso",
+        "win11-avd-adatum",
         "win11-avd-dr",
     ]
-    assert [t.cross_tenant for t in targets] == [False, False, True, False]
+    assert [t.cross_tenant for t in targets] == [False, False, True, True, True, False]
     fabrikam = targets[2]
     assert fabrikam.tenant == "fabrikam" and fabrikam.exclude_from_latest
     assert {r.name: r.replicas for r in fabrikam.regions}["eastus"] >= 2

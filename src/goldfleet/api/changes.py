@@ -67,10 +67,12 @@ def observe_configuration(target: Target, configuration: Configuration) -> Obser
     """What Azure holds for every subscription the configuration names."""
     from goldfleet.lifecycle.context import gate_for
 
+    with_versions = any(p.retention is not None for p in configuration.pipelines)
+
     async def run() -> ObservedState:
         factory = ClientFactory(target.cloud, gate=gate_for(target.cloud))
         try:
-            return await observe(factory, _targets(configuration))
+            return await observe(factory, _targets(configuration), with_versions=with_versions)
         finally:
             await factory.close()
 
@@ -82,7 +84,11 @@ def plan(config_path: Path, target: Target) -> PlanResult:
     observed = observe_configuration(target, loaded.configuration)
     configuration = loaded.configuration
     result = make_plan(
-        configuration.tenants, observed, configuration.galleries, configuration.image_definitions
+        configuration.tenants,
+        observed,
+        configuration.galleries,
+        configuration.image_definitions,
+        retention=(configuration, clock_for(target).now()),
     )
     return PlanResult(result, loaded.configuration, loaded.files)
 

@@ -1,5 +1,5 @@
 """Image versions as releases: create one from a source and distribute it, list them as a
-matrix (version x target x region x stage), promote, retire."""
+matrix (version x target x region x stage), promote (retention is in api/retention.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from goldfleet.domain.releases import (
     ReleaseTarget,
     Stage,
     check_version_name,
-    latest_first,
     next_version,
     release_targets,
     version_tags,
@@ -310,99 +309,3 @@ def promote_release(
         details={"versions": done},
     )
     return {"release": release_id, "promoted": done}
-
-
-def retention_plan(
-    config_path: Path, target: Target, pipeline_name: str, keep: int
-) -> list[dict[str, Any]]:
-    """For every target of a pipeline, each version found in Azure and what retention does to
-    it, with why: kept when it is among the ``keep`` newest of its target, or the source of a
-    kept copy (a copy needs its source, e.g. to replicate to a new region); deleted otherwise."""
-    if keep < 1:
-        raise UserInputError("--keep must be at least 1: retention never deletes every version")
-    configuration = load_configuration(config_path).configuration
-    pipeline = _pipeline(configuration, pipeline_name)
-    targets = release_targets(configuration, pipeline, clock_for(target).now().date())
-    source_of: dict[str, str] = {}
-    for record in releases.all_of(shared_database(), pipeline_name):
-        source_of |= {child.lower(): source.lower() for child, source in record.lineage.items()}
-
-    async def read() -> dict[str, tuple[ReleaseTarget, list[str]]]:
-        factory = _factory(target)
-        try:
-            found = {}
-            for t in targets:
-                ref = configuration.tenant(t.tenant).credential
-                names = [v.name for v in await galleries.list_versions(factory, t, ref)]
-                found[t.definition] = (t, latest_first(names))
-            return found
-        finally:
-            await factory.close()
-
-    found = asyncio.run(read())
-    why: dict[str, str] = {}
-    for t, names in found.values():
-        for name in names[:keep]:
-            why[t.version_id(name).lower()] = f"among the newest {keep}"
-    pending = list(why)
-    while pending:  # the sources of kept versions are kept too, transitively
-        child = pending.pop()
-        source = source_of.get(child)
-        if source and source not in why:
-            why[source] = f"the source of {child.split('/galleries/', 1)[-1]}, which is kept"
-            pending.append(source)
-    rows = []
-    for t, names in found.values():
-        for name in names:
-            reason = why.get(t.version_id(name).lower())
-            rows.append(
-                {
-                    "target": t.definition,
-                    "tenant": t.tenant,
-                    "version": name,
-                    "action": "keep" if reason else "delete",
-                    "why": reason or f"older than the newest {keep} and no kept copy comes from it",
-                }
-            )
-    return rows
-
-
-def retire(
-    config_path: Path, target: Target, pipeline_name: str, keep: int
-) -> list[dict[str, Any]]:
-    """Carry out the retention plan: delete what it marks, customer copies before their sources."""
-    configuration = load_configuration(config_path).configuration
-    pipeline = _pipeline(configuration, pipeline_name)
-    targets = {
-        t.definition: t
-        for t in release_targets(configuration, pipeline, clock_for(target).now().date())
-    }
-    rows = retention_plan(config_path, target, pipeline_name, keep)
-    doomed = sorted(
-        (r for r in rows if r["action"] == "delete"),
-        key=lambda r: not targets[r["target"]].cross_tenant,
-    )
-
-    async def delete() -> None:
-        factory = _factory(target)
-        try:
-            for row in doomed:
-                t = targets[row["target"]]
-                await galleries.delete_version(
-                    factory, t, configuration.tenant(t.tenant).credential, row["version"]
-                )
-                row["done"] = True
-        finally:
-            await factory.close()
-
-    asyncio.run(delete())
-    now = clock_for(target).now().isoformat()
-    audit.append(
-        shared_database(),
-        at=now,
-        actor=actor(),
-        action="release.retired",
-        subject=pipeline_name,
-        details={"deleted": [f"{r['target']}:{r['version']}" for r in doomed]},
-    )
-    return rows

@@ -164,6 +164,54 @@ async def put_image_definition(
         raise translate(exc, "creating or updating image definition", resource_id) from exc
 
 
+def _version_parts(resource_id: str) -> tuple[str, str, str, str]:
+    parts = resource_id.split("/")  # /subscriptions/s/resourceGroups/g/providers/
+    return parts[4], parts[8], parts[10], parts[12]  # Microsoft.Compute/galleries/x/images/y/...
+
+
+async def delete_image_version(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    resource_id: str,
+) -> None:
+    """Delete one image version and wait until it is gone; already gone is success."""
+    client = factory.compute(tenant_id, subscription_id, ref)
+    try:
+        async with client:
+            poller = await client.gallery_image_versions.begin_delete(*_version_parts(resource_id))
+            await poller.result()
+    except ResourceNotFoundError:
+        return
+    except Exception as exc:
+        raise translate(exc, "deleting image version", resource_id) from exc
+
+
+async def set_image_version_end_of_life(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    resource_id: str,
+    end_of_life: str,
+) -> None:
+    """PATCH the version's ``publishingProfile.endOfLifeDate`` (nothing else changes)."""
+    client = factory.compute(tenant_id, subscription_id, ref)
+    # No targetRegions: a PATCH without them leaves every replicated region as it is.
+    patch = compute_models.GalleryImageVersionUpdate(
+        {"properties": {"publishingProfile": {"endOfLifeDate": end_of_life}}}
+    )
+    try:
+        async with client:
+            poller = await client.gallery_image_versions.begin_update(
+                *_version_parts(resource_id), patch
+            )
+            await poller.result()
+    except Exception as exc:
+        raise translate(exc, "setting the end of life of image version", resource_id) from exc
+
+
 def refuse_replace(resource_id: str, reason: str) -> UserInputError:
     return UserInputError(
         f"the plan replaces {resource_id}: {reason}",

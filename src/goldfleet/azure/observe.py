@@ -12,6 +12,7 @@ from goldfleet.azure.errors import translate
 from goldfleet.domain.observed import (
     ObservedGallery,
     ObservedImageDefinition,
+    ObservedImageVersion,
     ObservedResourceGroup,
     ObservedRoleAssignment,
     ObservedState,
@@ -34,14 +35,40 @@ def _security_type(features: Any) -> str:
     return "Standard"
 
 
+def _version(v: Any, definition_id: str) -> ObservedImageVersion:
+    publishing = v.publishing_profile
+    safety = v.safety_profile
+    storage = v.storage_profile
+    source = storage.source if storage is not None else None
+    end_of_life = publishing.end_of_life_date if publishing is not None else None
+    return ObservedImageVersion(
+        resource_id=v.id or "",
+        definition_id=definition_id,
+        name=v.name or "",
+        provisioning_state=_text(v.provisioning_state),
+        source_id=(source.id or "") if source is not None else "",
+        end_of_life=end_of_life.isoformat() if end_of_life is not None else "",
+        blocks_deletion_before_end_of_life=bool(
+            safety is not None and safety.block_deletion_before_end_of_life
+        ),
+        exclude_from_latest=bool(publishing is not None and publishing.exclude_from_latest),
+        tags=tuple(sorted((v.tags or {}).items())),
+    )
+
+
 async def observe_galleries(
-    factory: ClientFactory, tenant_id: str, subscription_id: str, ref: CredentialRef
-) -> tuple[list[ObservedGallery], list[ObservedImageDefinition]]:
-    """The subscription's galleries (one list call) and each gallery's image definitions (one
-    list call per gallery)."""
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    with_versions: bool = False,
+) -> tuple[list[ObservedGallery], list[ObservedImageDefinition], list[ObservedImageVersion]]:
+    """The subscription's galleries (one list call), each gallery's image definitions (one list
+    call per gallery) and, ``with_versions``, each definition's versions (one list call each)."""
     compute = factory.compute(tenant_id, subscription_id, ref)
     galleries: list[ObservedGallery] = []
     definitions: list[ObservedImageDefinition] = []
+    versions: list[ObservedImageVersion] = []
     try:
         async with compute:
             async for g in compute.galleries.list():
@@ -76,11 +103,18 @@ async def observe_galleries(
                             tags=tuple(sorted((d.tags or {}).items())),
                         )
                     )
+                    if with_versions:
+                        versions += [
+                            _version(v, d.id or "")
+                            async for v in compute.gallery_image_versions.list_by_gallery_image(
+                                group, g.name or "", d.name or ""
+                            )
+                        ]
     except Exception as exc:
         raise translate(
             exc, "reading the galleries of", f"/subscriptions/{subscription_id}"
         ) from exc
-    return galleries, definitions
+    return galleries, definitions, versions
 
 
 async def observe_subscription(
@@ -89,12 +123,13 @@ async def observe_subscription(
     subscription_id: str,
     ref: CredentialRef,
     with_galleries: bool = False,
+    with_versions: bool = False,
 ) -> ObservedSubscription:
     self_id = await factory.object_id(tenant_id, ref)
-    galleries, definitions = (
-        await observe_galleries(factory, tenant_id, subscription_id, ref)
+    galleries, definitions, versions = (
+        await observe_galleries(factory, tenant_id, subscription_id, ref, with_versions)
         if with_galleries
-        else ([], [])
+        else ([], [], [])
     )
     resources = factory.resources(tenant_id, subscription_id, ref)
     authorization = factory.authorization(tenant_id, subscription_id, ref)
@@ -138,6 +173,7 @@ async def observe_subscription(
         role_definitions=tuple(sorted(roles)),
         galleries=tuple(galleries),
         image_definitions=tuple(definitions),
+        image_versions=tuple(versions),
     )
 
 
@@ -145,16 +181,22 @@ Target = tuple[str, str, CredentialRef, bool]  # tenant, subscription, credentia
 
 
 async def observe(
-    factory: ClientFactory, targets: Sequence[Target], concurrency: int = 16
+    factory: ClientFactory,
+    targets: Sequence[Target],
+    concurrency: int = 16,
+    with_versions: bool = False,
 ) -> ObservedState:
-    """Observe every target, a bounded number at a time."""
+    """Observe every target, a bounded number at a time; ``with_versions`` adds the image
+    versions of every observed definition (retention needs them)."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(
         tenant_id: str, subscription_id: str, ref: CredentialRef, galleries: bool
     ) -> ObservedSubscription:
         async with limit:
-            return await observe_subscription(factory, tenant_id, subscription_id, ref, galleries)
+            return await observe_subscription(
+                factory, tenant_id, subscription_id, ref, galleries, galleries and with_versions
+            )
 
     subs = await asyncio.gather(*(one(*t) for t in targets))
     return ObservedState(subscriptions=tuple(subs))

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from goldfleet.api import images
+from goldfleet.api import images, retention
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -182,7 +182,10 @@ def promote(
 @version_app.command("retire")
 def retire(
     pipeline: Annotated[str, typer.Argument(help="Image pipeline whose old versions go.")],
-    keep: Annotated[int, typer.Option(help="How many of the newest versions to keep.")] = 3,
+    keep: Annotated[
+        int | None,
+        typer.Option(help="Newest versions kept per target (default: the pipeline's keepLast)."),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
     dry_run: Annotated[
         bool, typer.Option(help="Only show what would be kept and deleted.")
@@ -198,24 +201,25 @@ def retire(
     """Show what retention keeps and why, and delete the rest (with --yes, or when confirmed)."""
     where = target(cloud, emulator, emulator_ca, state_dir)
     path = config_path(config)
-    rows = images.retention_plan(path, where, pipeline, keep)
+    rows = retention.retention_plan(path, where, pipeline, keep)
 
     def table(r: list[dict[str, Any]]) -> None:
-        t = Table(title=f"Retention for {pipeline} (keep {keep})", title_justify="left")
+        kept = f"keep {keep}" if keep is not None else "its policy"
+        t = Table(title=f"Retention for {pipeline} ({kept})", title_justify="left")
         for column in ("tenant", "target", "version", "action", "why"):
             t.add_column(column)
         for row in r:
             t.add_row(row["tenant"], row["target"], row["version"], row["action"], row["why"])
         console.print(t)
 
-    if dry_run or not any(r["action"] == "delete" for r in rows):
+    if dry_run or not any(r["action"] in ("delete", "deprecate") for r in rows):
         emit(rows, output, query, table)
         return
     if not yes:
         table(rows)
-        if not typer.confirm("Delete the versions marked delete?"):
+        if not typer.confirm("Delete (and set end-of-life dates) as shown?"):
             raise typer.Exit(1)
-    emit(images.retire(path, where, pipeline, keep), output, query, table)
+    emit(retention.retire(path, where, pipeline, keep), output, query, table)
 
 
 __all__ = ["image_app"]

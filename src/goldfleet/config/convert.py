@@ -277,7 +277,15 @@ def _pipeline(doc: ImagePipelineDocument, docs: _Documents) -> images.ImagePipel
         ),
         customizations=tuple(_customization(c) for c in spec.customizations),
         schedule=_schedule(spec.schedule, docs.tenants[build.tenant].spec.time_zone),
+        retention=_retention(spec.retention),
     )
+
+
+def _retention(retention: im.Retention | None) -> images.Retention | None:
+    if retention is None:
+        return None
+    days = retention.deprecate_after_days
+    return images.Retention(retention.keep_last, timedelta(days=days) if days else None)
 
 
 # --- host pools and rollout -------------------------------------------------------------------

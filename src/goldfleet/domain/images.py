@@ -218,6 +218,15 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Keep the newest ``keep_last`` versions per target (and whatever is in use); see
+    goldfleet.domain.retention for the rules."""
+
+    keep_last: int
+    deprecate_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class ImagePipeline:
     """How image versions come to be: capture (``MasterVmSource``) or build (any other source),
     then distribute."""
@@ -228,6 +237,7 @@ class ImagePipeline:
     distribution: Distribution
     customizations: tuple[Customization, ...] = ()
     schedule: Schedule | None = None
+    retention: Retention | None = None
 
     @property
     def captures(self) -> bool:

@@ -55,6 +55,19 @@ class ObservedImageDefinition:
 
 
 @dataclass(frozen=True)
+class ObservedImageVersion:
+    resource_id: str
+    definition_id: str
+    name: str
+    provisioning_state: str
+    source_id: str  # "" when Azure does not say
+    end_of_life: str  # ISO 8601, "" when none
+    blocks_deletion_before_end_of_life: bool
+    exclude_from_latest: bool
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ObservedSubscription:
     subscription_id: str
     tenant_id: str
@@ -64,6 +77,7 @@ class ObservedSubscription:
     role_definitions: tuple[tuple[str, str], ...] = ()  # (lower-case role name, guid)
     galleries: tuple[ObservedGallery, ...] = ()
     image_definitions: tuple[ObservedImageDefinition, ...] = ()
+    image_versions: tuple[ObservedImageVersion, ...] = ()  # only when retention needs them
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,9 @@ class ObservedState:
             data["galleries"] = sorted(data["galleries"], key=lambda g: g["resource_id"].lower())
             data["image_definitions"] = sorted(
                 data["image_definitions"], key=lambda d: d["resource_id"].lower()
+            )
+            data["image_versions"] = sorted(
+                data["image_versions"], key=lambda v: v["resource_id"].lower()
             )
             subs.append(data)
         return {"subscriptions": subs}

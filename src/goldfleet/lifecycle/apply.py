@@ -64,6 +64,18 @@ async def _carry_out(factory: Any, context: ApplyContext, change: Change) -> Non
             )
         else:
             raise azure_changes.refuse_replace(change.resource_id, change.reason)
+    elif change.kind is Kind.IMAGE_VERSION:
+        if change.action is Action.DELETE:
+            await azure_changes.delete_image_version(
+                factory, tenant_id, sub, ref, change.resource_id
+            )
+        elif change.action is Action.UPDATE:
+            assert change.after is not None
+            await azure_changes.set_image_version_end_of_life(
+                factory, tenant_id, sub, ref, change.resource_id, change.after["endOfLifeDate"]
+            )
+        else:
+            raise azure_changes.refuse_replace(change.resource_id, change.reason)
     elif change.kind in (Kind.GALLERY, Kind.IMAGE_DEFINITION):
         if change.action not in (Action.CREATE, Action.UPDATE):
             raise azure_changes.refuse_replace(change.resource_id, change.reason)

@@ -1,5 +1,6 @@
 """Desired + observed -> changes, for the resources goldfleet manages at this stage: resource
-groups and the role assignments goldfleet needs.
+groups, the role assignments goldfleet needs, galleries and image definitions
+(planner/galleries.py) and the image versions retention removes (planner/retention.py).
 
 goldfleet marks what it manages (a ``managed-by: goldfleet`` tag on resource groups, the same
 words as a role assignment's description) and only ever deletes what it marked.
@@ -10,8 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
+from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.images import Gallery, ImageDefinition
 from goldfleet.domain.observed import (
     ObservedResourceGroup,
@@ -24,6 +27,7 @@ from goldfleet.domain.tenancy import RoleAssignmentSpec, SubscriptionSpec, Tenan
 from goldfleet.planner.galleries import gallery_changes
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.planner.ordering import order_changes
+from goldfleet.planner.retention import retention_changes
 
 MANAGED_TAG = ("managed-by", "goldfleet")
 MANAGED_DESCRIPTION = "managed-by: goldfleet"
@@ -40,6 +44,7 @@ def desired_fingerprint(
     tenants: Sequence[Tenant],
     galleries: Sequence[Gallery] = (),
     definitions: Sequence[ImageDefinition] = (),
+    retention: Sequence[Any] = (),
 ) -> str:
     """Order-independent: listing the same things in another order is the same desire."""
     document: list[Any] = []
@@ -53,6 +58,8 @@ def desired_fingerprint(
         document.append({"tenant": t.name, "tenantId": t.tenant_id, "subscriptions": subs})
     document.append(sorted(repr(g) for g in galleries))
     document.append(sorted(repr(d) for d in definitions))
+    if retention:
+        document.append(sorted(repr(r) for r in retention))
     return fingerprint(document)
 
 
@@ -61,9 +68,12 @@ def make_plan(
     observed: ObservedState,
     galleries: Sequence[Gallery] = (),
     definitions: Sequence[ImageDefinition] = (),
+    *,
+    retention: tuple[Configuration, datetime] | None = None,
 ) -> Plan:
     """The plan that turns ``observed`` into what ``tenants`` (and the galleries and image
-    definitions in their subscriptions) declare."""
+    definitions in their subscriptions) declare. With ``retention`` (the configuration and the
+    instant to judge at), the versions of every pipeline with a retention policy too."""
     changes: list[Change] = []
     problems: list[str] = []
     for tenant in sorted(tenants, key=lambda t: t.name):
@@ -80,9 +90,14 @@ def make_plan(
     changes += gallery_changes(
         {t.name: t for t in tenants}, galleries, definitions, observed, problems
     )
+    pipelines: list[Any] = []
+    if retention is not None:
+        configuration, now = retention
+        changes += retention_changes(configuration, observed, now)
+        pipelines = [(p.name, p.retention) for p in configuration.pipelines if p.retention]
     return Plan(
         changes=order_changes(changes),
-        desired_fingerprint=desired_fingerprint(tenants, galleries, definitions),
+        desired_fingerprint=desired_fingerprint(tenants, galleries, definitions, pipelines),
         observed_fingerprint=observed.fingerprint(),
         problems=tuple(problems),
     )

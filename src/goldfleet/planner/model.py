@@ -26,6 +26,7 @@ class Kind(StrEnum):
     RESOURCE_GROUP = "resourceGroup"
     GALLERY = "gallery"
     IMAGE_DEFINITION = "imageDefinition"
+    IMAGE_VERSION = "imageVersion"
     ROLE_ASSIGNMENT = "roleAssignment"
 
 
@@ -33,7 +34,8 @@ KIND_ORDER = {
     Kind.RESOURCE_GROUP: 0,
     Kind.GALLERY: 1,
     Kind.IMAGE_DEFINITION: 2,
-    Kind.ROLE_ASSIGNMENT: 3,
+    Kind.IMAGE_VERSION: 3,
+    Kind.ROLE_ASSIGNMENT: 4,
 }
 
 

@@ -207,9 +207,21 @@ class Distribution(ConfigModel):
     targets: list[DistributionTarget] = Field(min_length=1)
 
 
+class Retention(ConfigModel):
+    """Which versions of the pipeline stay (``goldfleet plan`` shows the verdict on each)."""
+
+    keep_last: Count = Field(ge=1, le=1000)
+    """The newest versions kept in every target; older ones go unless something uses them."""
+    deprecate_after_days: Count | None = Field(default=None, ge=1, le=3650)
+    """A superseded version kept only because it is in use gets an end-of-life date this many
+    days out (when it has none)."""
+
+
 class ImagePipelineSpec(ConfigModel):
     source: Source
     build: BuildSettings
     customizations: list[Customization] = Field(default_factory=list)
     schedule: Schedule | None = None
     distribution: Distribution
+    retention: Retention | None = None
+    """Without it, goldfleet plan deletes no version of this pipeline."""
