@@ -431,7 +431,7 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfl
     assert "cannot be deleted before its end of life date" in str(refused.value)
 
 
-def test_bad_input_is_refused_before_any_change(goldfleet, estate):
+def test_bad_input_is_refused_before_any_change(goldfleet, estate, tmp_path):
     estate.control("DELETE", "/requests")
     bad_name = create(goldfleet, "--version", "1.0", check=False)
     assert bad_name.returncode == 2 and "is not Major(int).Minor(int).Patch(int)" in bad_name.stderr
@@ -452,15 +452,45 @@ def test_bad_input_is_refused_before_any_change(goldfleet, estate):
         SOURCE.replace("img-win11-avd-2026-11", "img-win10-gen1"),
         check=False,
     )
-    assert wrong_generation.returncode == 1
-    assert "creating image version" in wrong_generation.stderr
-    assert "different Hypervisor generation" in wrong_generation.stderr
-    assert "Traceback" not in wrong_generation.stderr
-    assert version_puts(estate) == [] or all(
-        e["status"] >= 400
-        for e in estate.control("GET", "/requests")["value"]
-        if e["method"] == "PUT"
+    assert wrong_generation.returncode == 2 and "Traceback" not in wrong_generation.stderr
+    assert "nothing was created" in wrong_generation.stderr
+    assert "img-win10-gen1 is Hyper-V generation V1" in wrong_generation.stderr
+    assert "win11-avd-staging:" in wrong_generation.stderr
+    # A region Azure does not offer the subscription (the configuration believes it does).
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    tenants, images = config / "tenants.yaml", config / "images.yaml"
+    tenants.write_text(
+        tenants.read_text().replace(
+            "regions: [eastus, westus2]", "regions: [eastus, westus2, brazilsouth]"
+        )
     )
+    images.write_text(
+        images.read_text().replace(
+            "regions: [{name: eastus, replicas: 2}, westus2]",
+            "regions: [{name: eastus, replicas: 2}, westus2, brazilsouth]",
+        )
+    )
+    unoffered = goldfleet(
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(config),
+        "--source",
+        SOURCE,
+        "--version",
+        "2027.112.908",
+        check=False,
+    )
+    assert unoffered.returncode == 2 and "Traceback" not in unoffered.stderr
+    said = " ".join(unoffered.stderr.split())  # as printed, wrapped or not
+    assert (
+        "win11-avd-fabrikam: region brazilsouth is not offered by subscription "
+        "5a1b7c3d-0003-4e8f-9a0b-1c2d3e4f5a03 (it offers eastus, westus2)"
+    ) in said
+    assert version_puts(estate) == []  # none of the four made anything
 
 
 def test_a_tenant_without_consent_is_reported_with_the_fix_and_the_others_complete(

@@ -11,7 +11,7 @@ from typing import Any
 
 from goldfleet import engine
 from goldfleet.api.session import Target, actor, clock_for, running_engine
-from goldfleet.azure import galleries
+from goldfleet.azure import galleries, preflight
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
@@ -23,6 +23,7 @@ from goldfleet.domain.releases import (
     Stage,
     check_version_name,
     next_version,
+    release_problems,
     release_targets,
     version_tags,
 )
@@ -62,6 +63,51 @@ async def _existing_versions(
         return [v.name for v in await galleries.list_versions(factory, first, ref)]
     finally:
         await factory.close()
+
+
+def _preflight(
+    target: Target, configuration: Configuration, targets: list[ReleaseTarget], source_id: str
+) -> None:
+    """Refuse, before anything is created, a release Azure would fail part-way: regions a
+    target subscription does not offer, a source that does not fit a target definition."""
+    provider = configuration.provider
+
+    async def read() -> tuple[dict[str, set[str]], tuple[str, str, str] | None]:
+        factory = _factory(target)
+        try:
+            offered = {}
+            for t in targets:
+                if not t.skipped and t.subscription_id.lower() not in offered:
+                    ref = configuration.tenant(t.tenant).credential
+                    offered[t.subscription_id.lower()] = await preflight.offered_regions(
+                        factory, t.tenant_id, t.subscription_id, ref
+                    )
+            shape = None
+            if provider is not None:
+                shape = await preflight.source_shape(
+                    factory, provider.tenant_id, provider.credential, source_id
+                )
+            source = (
+                (shape.resource_id, shape.os_state, shape.hyper_v_generation) if shape else None
+            )
+            return offered, source
+        finally:
+            await factory.close()
+
+    offered, source = asyncio.run(read())
+    definitions = {
+        t.definition: (
+            configuration.image_definition(t.definition).os_state.value,
+            configuration.image_definition(t.definition).hyper_v_generation.value,
+        )
+        for t in targets
+    }
+    problems = release_problems(targets, definitions, offered, source)
+    if problems:
+        raise UserInputError(
+            "the release cannot be made; nothing was created:\n  " + "\n  ".join(problems),
+            hint="fix the pipeline's targets or choose another source",
+        )
 
 
 @dataclass(frozen=True)
@@ -135,7 +181,9 @@ def create_release(
         )
     if version is not None:
         check_version_name(version)
-    first = release_targets(configuration, pipeline, now.date())[0]
+    targets = release_targets(configuration, pipeline, now.date())
+    _preflight(target, configuration, targets, source_id)
+    first = targets[0]
     existing = asyncio.run(_existing_versions(target, first, configuration))
     name = version or next_version(pipeline.distribution.versioning, now, existing)
     request = _distribution(configuration, pipeline, name, source_id, now.date(), end_of_life)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -191,3 +191,43 @@ def version_tags(
         "managed-by": "goldfleet",
         **dict(extra),
     }
+
+
+def release_problems(
+    targets: Sequence[ReleaseTarget],
+    definitions: Mapping[str, tuple[str, str]],
+    offered: Mapping[str, set[str]],
+    source: tuple[str, str, str] | None,
+) -> list[str]:
+    """What would make a release fail, found before anything is created: a target region its
+    subscription does not offer, or a source whose OS state or Hyper-V generation differs from
+    a target definition's. ``definitions`` maps target names to (osState, hyperVGeneration);
+    ``offered`` subscription ids (lower case) to region names; ``source`` is (id, osState,
+    hyperVGeneration) when it could be read."""
+    problems = []
+    for target in targets:
+        if target.skipped:
+            continue
+        regions = offered.get(target.subscription_id.lower())
+        for region in target.regions:
+            if regions is not None and region.name not in regions:
+                problems.append(
+                    f"{target.definition}: region {region.name} is not offered by subscription "
+                    f"{target.subscription_id} (it offers {', '.join(sorted(regions)) or 'none'})"
+                )
+        if source is None or target.definition not in definitions:
+            continue
+        source_id, source_state, source_generation = source
+        state, generation = definitions[target.definition]
+        if source_generation.lower() != generation.lower():
+            problems.append(
+                f"{target.definition}: the source {source_id} is Hyper-V generation "
+                f"{source_generation}, but the image definition {target.definition_id} is "
+                f"{generation}; a version's source must have its definition's generation"
+            )
+        if source_state.lower() != state.lower():
+            problems.append(
+                f"{target.definition}: the source {source_id} is {source_state}, but the image "
+                f"definition {target.definition_id} is {state}"
+            )
+    return problems

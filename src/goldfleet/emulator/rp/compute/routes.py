@@ -17,6 +17,7 @@ from goldfleet.emulator.rp.compute import (
     control,
     gallery_backend,
     image_backend,
+    managed_image_routes,
     operations,
     render,
     replication,
@@ -213,6 +214,7 @@ def register(router: Router) -> None:
         router.add(method, path, handler)
     version_routes.register(router, IMAGE_ITEM)
     consumer_routes.register(router)
+    managed_image_routes.register(router)
     control.register(router)
 
 
