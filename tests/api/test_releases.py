@@ -577,3 +577,80 @@ def test_retention_is_planned_with_why_and_applied_through_plan_and_apply(
     assert [
         c for c in again["changes"] if c["kind"] == "imageVersion" and c["action"] != "no-op"
     ] == []
+
+
+def test_promotion_by_copy_fills_production_only_when_promoted(goldfleet, estate, tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    images = config / "images.yaml"
+    text = images.read_text().replace(
+        "  retention: {keepLast: 3, deprecateAfterDays: 30}",
+        "  retention: {keepLast: 3, deprecateAfterDays: 30}\n  promotion: copy",
+    )
+    # the DR copy needs a staging replica in its region, since production gets nothing yet
+    text = text.replace(
+        "      - definition: win11-avd-staging\n        regions: [uksouth]",
+        "      - definition: win11-avd-staging\n        regions: [uksouth, northeurope]",
+    )
+    images.write_text(text)
+    released = create_from(goldfleet, config, "2027.112.940")
+    assert {k: v["state"] for k, v in released["targets"].items()} == {
+        "win11-avd-staging": "Completed",
+        "win11-avd-dr": "Completed",
+    }
+    assert released["stage"] == "replicated"
+    estate.control("DELETE", "/requests")
+    promoted = json.loads(
+        goldfleet(
+            "image",
+            "version",
+            "promote",
+            f"{PIPELINE}:2027.112.940",
+            "-c",
+            str(config),
+            "--override-validation",
+            "--reason",
+            "copy-mode test",
+            "-o",
+            "json",
+        ).stdout
+    )
+    assert {k: v["state"] for k, v in promoted["targets"].items()} == {
+        "win11-avd": "Completed",
+        "win11-avd-fabrikam": "Completed",
+        "win11-avd-contoso": "Completed",
+        "win11-avd-adatum": "Completed",
+    }
+    assert len(promoted["promoted"]) == 4
+    production = promoted["targets"]["win11-avd"]
+    assert "/galleries/gal_northwind_staging/" in production["sourceId"]
+    assert promoted["targets"]["win11-avd-contoso"]["sourceId"] == production["versionId"]
+    puts = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
+    assert len(puts) == 4  # one copy per production target, nothing else re-sent
+    shown = json.loads(
+        goldfleet("image", "version", "show", f"{PIPELINE}:2027.112.940", "-o", "json").stdout
+    )
+    assert shown["stage"] == "promoted"
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.compute import ComputeManagementClient
+
+    credential = ClientSecretCredential(
+        "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01",
+        "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
+        "gf-emulator-secret-not-for-azure",
+        authority=estate.endpoint,
+        disable_instance_discovery=True,
+        connection_verify=str(estate.ca_path),
+    )
+    compute = ComputeManagementClient(
+        credential,
+        PROVIDER_SUB,
+        base_url=estate.endpoint,
+        credential_scopes=[f"{estate.endpoint}/.default"],
+        connection_verify=str(estate.ca_path),
+    )
+    version = compute.gallery_image_versions.get(
+        "rg-goldfleet-images", "gal_northwind_prod", "win11-24h2-avd-m365", "2027.112.940"
+    )
+    assert version.publishing_profile.exclude_from_latest is False
+    assert version.tags["goldfleet-stage"] == "promoted"

@@ -15,23 +15,22 @@ from goldfleet.azure import galleries, preflight
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
-from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.errors import AuthenticationError, PermissionDeniedError, UserInputError
 from goldfleet.domain.images import ImagePipeline
 from goldfleet.domain.releases import (
-    STAGE_ORDER,
     ReleaseTarget,
     Stage,
     check_version_name,
+    distributed_at_release,
     next_version,
     release_problems,
     release_targets,
-    version_tags,
 )
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
 
 
-def _pipeline(configuration: Configuration, name: str) -> ImagePipeline:
+def pipeline_named(configuration: Configuration, name: str) -> ImagePipeline:
     found = next((p for p in configuration.pipelines if p.name == name), None)
     if found is None:
         names = ", ".join(p.name for p in configuration.pipelines) or "none"
@@ -48,7 +47,7 @@ def _context(target: Target, configuration: Configuration) -> dict[str, Any]:
     return ApplyContext.build(target.cloud, credentials, actor()).to_json()
 
 
-def _factory(target: Target) -> ClientFactory:
+def client_factory(target: Target) -> ClientFactory:
     from goldfleet.lifecycle.context import gate_for
 
     return ClientFactory(target.cloud, gate=gate_for(target.cloud))
@@ -57,7 +56,7 @@ def _factory(target: Target) -> ClientFactory:
 async def _existing_versions(
     target: Target, first: ReleaseTarget, configuration: Configuration
 ) -> list[str]:
-    factory = _factory(target)
+    factory = client_factory(target)
     try:
         ref = configuration.tenant(first.tenant).credential
         return [v.name for v in await galleries.list_versions(factory, first, ref)]
@@ -73,15 +72,22 @@ def _preflight(
     provider = configuration.provider
 
     async def read() -> tuple[dict[str, set[str]], tuple[str, str, str] | None]:
-        factory = _factory(target)
+        factory = client_factory(target)
         try:
             offered = {}
             for t in targets:
                 if not t.skipped and t.subscription_id.lower() not in offered:
                     ref = configuration.tenant(t.tenant).credential
-                    offered[t.subscription_id.lower()] = await preflight.offered_regions(
-                        factory, t.tenant_id, t.subscription_id, ref
-                    )
+                    try:
+                        offered[t.subscription_id.lower()] = await preflight.offered_regions(
+                            factory, t.tenant_id, t.subscription_id, ref
+                        )
+                    except (AuthenticationError, PermissionDeniedError):
+                        if not t.cross_tenant:
+                            raise
+                        # a customer tenant goldfleet cannot reach: the distribution reports
+                        # it with the fix, and does not stop the others
+
             shape = None
             if provider is not None:
                 shape = await preflight.source_shape(
@@ -136,12 +142,17 @@ def _distribution(
         "version": version,
         "sourceId": source_id,
         "providerTenant": provider.tenant_id,
-        "targets": [target_to_json(t) for t in release_targets(configuration, pipeline, today)],
+        "targets": [
+            target_to_json(t)
+            for t in distributed_at_release(
+                pipeline, release_targets(configuration, pipeline, today)
+            )
+        ],
         "endOfLife": end_of_life.isoformat() if end_of_life else None,
     }
 
 
-def _run(
+def run_distribution(
     target: Target,
     configuration: Configuration,
     run_id: str,
@@ -172,7 +183,7 @@ def create_release(
     """A new version of ``pipeline_name`` from ``source_id`` (a managed image or a gallery image
     version), distributed to every target of the pipeline. Runs durably on the engine."""
     configuration = load_configuration(config_path).configuration
-    pipeline = _pipeline(configuration, pipeline_name)
+    pipeline = pipeline_named(configuration, pipeline_name)
     now = clock_for(target).now()
     if end_of_life is not None and end_of_life <= now.date():
         raise UserInputError(
@@ -201,7 +212,9 @@ def create_release(
         workflow_id=f"release:{release_id}",
         details={"source": source_id, "targets": [t["definition"] for t in request["targets"]]},
     )
-    outcome, mode = _run(target, configuration, f"release:{release_id}", request, timeout)
+    outcome, mode = run_distribution(
+        target, configuration, f"release:{release_id}", request, timeout
+    )
     return ReleaseResult(release_id, name, outcome, mode)
 
 
@@ -217,7 +230,7 @@ def replicate_release(
         raise UserInputError(
             f"no release {release_id!r}", hint="goldfleet image version list shows them"
         )
-    pipeline = _pipeline(configuration, record.pipeline)
+    pipeline = pipeline_named(configuration, record.pipeline)
     now = clock_for(target).now()
     request = _distribution(
         configuration, pipeline, record.version, record.source_id, now.date(), None
@@ -232,7 +245,7 @@ def replicate_release(
         workflow_id=run_id,
         details={},
     )
-    outcome, mode = _run(target, configuration, run_id, request, timeout)
+    outcome, mode = run_distribution(target, configuration, run_id, request, timeout)
     return ReleaseResult(release_id, record.version, outcome, mode)
 
 
@@ -289,71 +302,3 @@ def show_release(release_id: str) -> dict[str, Any]:
         "lineage": record.lineage,
         "validation": record.validation,
     }
-
-
-def promote_release(
-    config_path: Path, target: Target, release_id: str, override_reason: str | None = None
-) -> dict[str, Any]:
-    """Make a release the one hosts get as "latest": flip excludeFromLatest off in every
-    production target. A release that has not passed validation needs an override, audited."""
-    configuration = load_configuration(config_path).configuration
-    record = releases.get(shared_database(), release_id)
-    if record is None:
-        raise UserInputError(f"no release {release_id!r}")
-    validated = STAGE_ORDER[Stage(record.stage)] >= STAGE_ORDER[Stage.VALIDATED]
-    if not validated and not override_reason:
-        raise UserInputError(
-            f"release {release_id} is {record.stage}, not validated: it cannot be promoted",
-            hint="validate it first, or pass --override-validation --reason '...' (audited)",
-        )
-    pipeline = _pipeline(configuration, record.pipeline)
-    now = clock_for(target).now()
-    targets = [
-        t
-        for t in release_targets(configuration, pipeline, now.date())
-        if t.role.value == "production" and not t.skipped
-    ]
-    done: list[str] = []
-
-    async def flip() -> None:
-        factory = _factory(target)
-        try:
-            for t in targets:
-                if record.targets.get(t.definition, {}).get("state") not in (
-                    "Completed",
-                    "PartiallyFailed",
-                ):
-                    continue
-                ref = configuration.tenant(t.tenant).credential
-                source = record.targets[t.definition].get("sourceId", record.source_id)
-                tags = version_tags(record.pipeline, record.version, Stage.PROMOTED, source)
-                await galleries.update_version(
-                    factory, t, ref, record.version, exclude_from_latest=False, tags=tags
-                )
-                done.append(t.version_id(record.version))
-        finally:
-            await factory.close()
-
-    asyncio.run(flip())
-    database = shared_database()
-    validation = dict(record.validation)
-    if not validated:
-        validation["override"] = {"by": actor(), "at": now.isoformat(), "reason": override_reason}
-        audit.append(
-            database,
-            at=now.isoformat(),
-            actor=actor(),
-            action="release.validation_override",
-            subject=release_id,
-            details={"reason": override_reason},
-        )
-    releases.set_stage(database, release_id, Stage.PROMOTED.value, now.isoformat(), validation)
-    audit.append(
-        database,
-        at=now.isoformat(),
-        actor=actor(),
-        action="release.promoted",
-        subject=release_id,
-        details={"versions": done},
-    )
-    return {"release": release_id, "promoted": done}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet.api.changes import observe_configuration
-from goldfleet.api.images import _factory, _pipeline
+from goldfleet.api.images import client_factory, pipeline_named
 from goldfleet.api.session import Target, actor, clock_for
 from goldfleet.azure import changes as azure_changes
 from goldfleet.config import load_configuration
@@ -27,7 +27,7 @@ def _verdicts(
     config_path: Path, target: Target, pipeline_name: str, keep: int | None
 ) -> tuple[Configuration, list[Verdict], dict[str, Any]]:
     configuration = load_configuration(config_path).configuration
-    pipeline = _pipeline(configuration, pipeline_name)
+    pipeline = pipeline_named(configuration, pipeline_name)
     if keep is not None:
         if keep < 1:
             raise UserInputError("--keep must be at least 1: retention never deletes every version")
@@ -81,7 +81,7 @@ def retire(
     work = [v for v in verdicts if v.fate is Fate.DEPRECATE] + deletion_order(verdicts)
 
     async def carry_out() -> None:
-        factory = _factory(target)
+        factory = client_factory(target)
         try:
             for verdict in work:
                 release_target, _ = found[verdict.version.version_id.lower()]

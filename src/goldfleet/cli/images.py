@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from goldfleet.api import images, retention
+from goldfleet.api import images, promotion, retention
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -165,7 +165,7 @@ def promote(
     """Make a validated release the one production hosts get as "latest"."""
     if override_validation and not reason:
         raise typer.BadParameter("--override-validation needs --reason")
-    data = images.promote_release(
+    data = promotion.promote_release(
         config_path(config),
         target(cloud, emulator, emulator_ca, state_dir),
         release,

@@ -278,6 +278,7 @@ def _pipeline(doc: ImagePipelineDocument, docs: _Documents) -> images.ImagePipel
         customizations=tuple(_customization(c) for c in spec.customizations),
         schedule=_schedule(spec.schedule, docs.tenants[build.tenant].spec.time_zone),
         retention=_retention(spec.retention),
+        promotion=spec.promotion,
     )
 
 

@@ -217,6 +217,13 @@ class Distribution:
     targets: tuple[DistributionTarget, ...]
 
 
+class PromotionMode(StrEnum):
+    """How a validated release reaches production galleries."""
+
+    EXCLUDE_FROM_LATEST = "excludeFromLatest"  # distributed excluded; promotion flips it off
+    COPY = "copy"  # production galleries get nothing until promotion copies the version there
+
+
 @dataclass(frozen=True)
 class Retention:
     """Keep the newest ``keep_last`` versions per target (and whatever is in use); see
@@ -238,6 +245,7 @@ class ImagePipeline:
     customizations: tuple[Customization, ...] = ()
     schedule: Schedule | None = None
     retention: Retention | None = None
+    promotion: PromotionMode = PromotionMode.EXCLUDE_FROM_LATEST
 
     @property
     def captures(self) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import UserInputError
-from goldfleet.domain.images import GalleryRole, ImagePipeline, VersioningScheme
+from goldfleet.domain.images import GalleryRole, ImagePipeline, PromotionMode, VersioningScheme
 from goldfleet.domain.rollout import RolloutStrategy
 from goldfleet.domain.tenancy import Tenant
 
@@ -231,3 +231,26 @@ def release_problems(
                 f"definition {target.definition_id} is {state}"
             )
     return problems
+
+
+def distributed_at_release(
+    pipeline: ImagePipeline, targets: Sequence[ReleaseTarget]
+) -> list[ReleaseTarget]:
+    """The targets a new release goes to: all of them, except production galleries when the
+    pipeline promotes by copying (they get the version only when it is promoted)."""
+    if pipeline.promotion is not PromotionMode.COPY:
+        return list(targets)
+    return [t for t in targets if t.role is not GalleryRole.PRODUCTION]
+
+
+def copied_at_promotion(targets: Sequence[ReleaseTarget]) -> list[ReleaseTarget]:
+    """The production targets a promotion by copy fills, as "latest" (not excluded)."""
+    return [
+        replace(
+            t,
+            exclude_from_latest=False,
+            regions=tuple(replace(r, exclude_from_latest=False) for r in t.regions),
+        )
+        for t in targets
+        if t.role is GalleryRole.PRODUCTION
+    ]

@@ -282,7 +282,7 @@ def settled(
             context_json,
             target_to_json(target),
             {**spec, "sourceId": outcome["sourceId"]},
-            Stage.REPLICATED.value,
+            spec.get("finalStage", Stage.REPLICATED.value),
         )
     return outcome
 
@@ -363,6 +363,9 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         "version": version,
         "providerTenant": release_json["providerTenant"],
         "endOfLife": release_json.get("endOfLife"),
+        # A promotion by copy runs this workflow too, on the production targets: its versions
+        # end "promoted", and the release's stage moves only if every copy completed.
+        "finalStage": release_json.get("finalStage", Stage.REPLICATED.value),
     }
     targets = [target_from_json(t) for t in release_json["targets"]]
     record(context_json, release_id, "release.started", release_id, {"targets": len(targets)})
@@ -453,16 +456,19 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
     replicated = all(
         o["state"] in ("Completed", "Skipped", "Unreachable") for o in outcomes.values()
     )
-    stage = Stage.REPLICATED if replicated else Stage.BUILT
-    set_stage(release_id, stage.value)
+    final = Stage(spec["finalStage"])
+    stage = final if replicated else Stage.BUILT
+    if replicated or final is Stage.REPLICATED:
+        set_stage(release_id, stage.value)
     record(
         context_json,
         release_id,
-        "release.replicated" if replicated else "release.incomplete",
+        f"release.{final.value}" if replicated else "release.incomplete",
         release_id,
         {"targets": {k: v["state"] for k, v in outcomes.items()}},
     )
-    return {"release": release_id, "stage": stage.value, "targets": outcomes}
+    shown = stage.value if replicated or final is Stage.REPLICATED else f"not {final.value}"
+    return {"release": release_id, "stage": shown, "targets": outcomes}
 
 
 FINISHED = {

@@ -35,6 +35,7 @@ from goldfleet.domain.images import (
     HyperVGeneration,
     OsState,
     OsType,
+    PromotionMode,
     SecurityType,
     StorageAccountType,
     VersioningScheme,
@@ -225,3 +226,6 @@ class ImagePipelineSpec(ConfigModel):
     distribution: Distribution
     retention: Retention | None = None
     """Without it, goldfleet plan deletes no version of this pipeline."""
+    promotion: PromotionMode = PromotionMode.EXCLUDE_FROM_LATEST
+    """excludeFromLatest: production targets get each version at once, excluded from latest,
+    and promotion flips that; copy: they get it only when it is promoted, copied from staging."""

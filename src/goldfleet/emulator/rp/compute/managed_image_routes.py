@@ -58,7 +58,9 @@ def list_in_group(ctx: Ctx) -> Response:
 def list_in_subscription(ctx: Ctx) -> Response:
     """Images_List"""
     sub = subscription(ctx)
-    return json_response(page(ctx.request, _images_in(ctx, f"/subscriptions/{sub.subscription_id}")))
+    return json_response(
+        page(ctx.request, _images_in(ctx, f"/subscriptions/{sub.subscription_id}"))
+    )
 
 
 def register(router: Router) -> None:
