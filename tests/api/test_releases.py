@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from goldfleet.emulator import EmulatorOptions, running_emulator
+from tests.conftest import sdk_kwargs, secret_credential
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "examples" / "goldfleet"
@@ -27,6 +28,9 @@ SOURCE = (
     "Microsoft.Compute/images/img-win11-avd-2026-11"
 )
 PIPELINE = "win11-avd-monthly"
+PROVIDER = "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01"  # the example estate's provider tenant
+APP = "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10"  # its multi-tenant automation app
+SECRET = "gf-emulator-secret-not-for-azure"
 
 
 FAST = 20000  # simulated seconds per real second: a 43-minute replication takes 0.13 s
@@ -106,6 +110,15 @@ def create(goldfleet, *extra: str, check: bool = True):
         check=check,
     )
     return json.loads(done.stdout) if check else done
+
+
+def provider_compute(estate):
+    """A real ComputeManagementClient in the provider's subscription."""
+    from azure.mgmt.compute import ComputeManagementClient
+
+    return ComputeManagementClient(
+        secret_credential(estate, APP, PROVIDER, SECRET), PROVIDER_SUB, **sdk_kwargs(estate)
+    )
 
 
 def create_from(goldfleet, config: Path, version: str) -> dict:
@@ -309,7 +322,9 @@ def test_retention_keeps_the_newest_and_what_kept_copies_come_from(goldfleet, es
     assert {r["version"] for r in after} == {"2027.112.905"}
 
 
-def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfleet, estate):
+def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(
+    goldfleet, estate, monkeypatch
+):
     create(goldfleet, "--version", "2027.112.910")  # Fabrikam gets its copy of 910
     estate.control("PUT", "/clock", {"now": "2026-12-15T09:00:00Z"})  # Fabrikam's freeze
     frozen = create(goldfleet, "--version", "2027.112.911")
@@ -341,25 +356,7 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfl
     assert "the source of gal_northwind_prod/" in by[("win11-avd-staging", "2027.112.910")]["why"]
     assert by[("win11-avd-dr", "2027.112.910")]["action"] == "delete"
     # The DR version is protected by its safety profile until its end of life.
-    from azure.identity import ClientSecretCredential
-    from azure.mgmt.compute import ComputeManagementClient
-
-    credential = ClientSecretCredential(
-        "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01",
-        "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
-        "gf-emulator-secret-not-for-azure",
-        authority=estate.endpoint,
-        disable_instance_discovery=True,
-        connection_verify=str(estate.ca_path),
-    )
-    compute = ComputeManagementClient(
-        credential,
-        PROVIDER_SUB,
-        base_url=estate.endpoint,
-        credential_scopes=[f"{estate.endpoint}/.default"],
-        connection_verify=str(estate.ca_path),
-        polling_interval=1,
-    )
+    compute = provider_compute(estate)
     compute.gallery_image_versions.begin_update(
         "rg-goldfleet-dr",
         "gal_northwind_dr",
@@ -397,31 +394,24 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(goldfl
         "rg-goldfleet-dr", "gal_northwind_dr", "win11-24h2-avd-m365", "2027.112.910"
     )
     # ...and a deletion Azure refuses all the same is a clear error naming the version.
-    from goldfleet.api.session import resolve_cloud
     from goldfleet.azure.changes import delete_image_version
     from goldfleet.azure.clients import ClientFactory
+    from goldfleet.azure.cloud import emulator_cloud
+    from goldfleet.azure.credentials import client_secret
     from goldfleet.domain.errors import AzureCallError
-    from goldfleet.domain.tenancy import CredentialKind, CredentialRef
 
     version_id = (
         f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-dr/providers/"
         "Microsoft.Compute/galleries/gal_northwind_dr/images/win11-24h2-avd-m365/versions/"
         "2027.112.910"
     )
-    ref = CredentialRef(
-        CredentialKind.CLIENT_SECRET,
-        client_id="0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
-        secret_env="GOLDFLEET_TEST_SECRET",
-    )
-    os.environ["GOLDFLEET_TEST_SECRET"] = "gf-emulator-secret-not-for-azure"
-    cloud = resolve_cloud(emulator=estate.endpoint, emulator_ca=estate.ca_path)
+    monkeypatch.setenv("GOLDFLEET_TEST_SECRET", SECRET)
+    ref = client_secret(APP, "GOLDFLEET_TEST_SECRET")
 
     async def delete() -> None:
-        factory = ClientFactory(cloud)
+        factory = ClientFactory(emulator_cloud(estate.endpoint, estate.ca_path))
         try:
-            await delete_image_version(
-                factory, "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01", PROVIDER_SUB, ref, version_id
-            )
+            await delete_image_version(factory, PROVIDER, PROVIDER_SUB, ref, version_id)
         finally:
             await factory.close()
 
@@ -631,24 +621,7 @@ def test_promotion_by_copy_fills_production_only_when_promoted(goldfleet, estate
         goldfleet("image", "version", "show", f"{PIPELINE}:2027.112.940", "-o", "json").stdout
     )
     assert shown["stage"] == "promoted"
-    from azure.identity import ClientSecretCredential
-    from azure.mgmt.compute import ComputeManagementClient
-
-    credential = ClientSecretCredential(
-        "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01",
-        "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10",
-        "gf-emulator-secret-not-for-azure",
-        authority=estate.endpoint,
-        disable_instance_discovery=True,
-        connection_verify=str(estate.ca_path),
-    )
-    compute = ComputeManagementClient(
-        credential,
-        PROVIDER_SUB,
-        base_url=estate.endpoint,
-        credential_scopes=[f"{estate.endpoint}/.default"],
-        connection_verify=str(estate.ca_path),
-    )
+    compute = provider_compute(estate)
     version = compute.gallery_image_versions.get(
         "rg-goldfleet-images", "gal_northwind_prod", "win11-24h2-avd-m365", "2027.112.940"
     )

@@ -147,17 +147,20 @@ async def start_version(
     """Create the version (replication starts); nothing happens if it exists already."""
     if await read_version(factory, target, ref, version) is not None:
         return
-    client = factory.compute(target.tenant_id, target.subscription_id, ref, auxiliary)
-    try:
-        async with client:
-            await client.gallery_image_versions.begin_create_or_update(
-                *_where(target), version, version_body(target, source_id, tags, end_of_life)
-            )
-    except Exception as exc:
-        raise translate(exc, "creating image version", target.version_id(version)) from exc
+    await send_version(
+        factory,
+        target,
+        ref,
+        version,
+        source_id,
+        tags,
+        auxiliary,
+        end_of_life,
+        "creating image version",
+    )
 
 
-async def retry_regions(
+async def send_version(
     factory: ClientFactory,
     target: ReleaseTarget,
     ref: CredentialRef,
@@ -166,8 +169,10 @@ async def retry_regions(
     tags: dict[str, str],
     auxiliary: Auxiliary = (),
     end_of_life: str | None = None,
+    doing: str = "retrying the replication of",
 ) -> None:
-    """Send the version again with its complete target regions: failed regions replicate anew."""
+    """PUT the version with its complete target regions, without waiting for replication
+    (sent again, its failed regions replicate anew)."""
     client = factory.compute(target.tenant_id, target.subscription_id, ref, auxiliary)
     try:
         async with client:
@@ -175,7 +180,7 @@ async def retry_regions(
                 *_where(target), version, version_body(target, source_id, tags, end_of_life)
             )
     except Exception as exc:
-        raise translate(exc, "retrying the replication of", target.version_id(version)) from exc
+        raise translate(exc, doing, target.version_id(version)) from exc
 
 
 async def update_version(
@@ -235,17 +240,3 @@ async def list_versions(
         return []
     except Exception as exc:
         raise translate(exc, "listing the versions of", target.definition_id) from exc
-
-
-async def delete_version(
-    factory: ClientFactory, target: ReleaseTarget, ref: CredentialRef, version: str
-) -> None:
-    client = factory.compute(target.tenant_id, target.subscription_id, ref)
-    try:
-        async with client:
-            poller = await client.gallery_image_versions.begin_delete(*_where(target), version)
-            await poller.result()
-    except ResourceNotFoundError:
-        return
-    except Exception as exc:
-        raise translate(exc, "deleting image version", target.version_id(version)) from exc

@@ -5,8 +5,8 @@ version retire``. For each target image definition of a pipeline, given the vers
 holds there:
 
 1. the newest ``keep`` versions that did not fail are kept;
-2. every version in use (``in_use``: a tenant copy today; session hosts, scale-set and DR
-   models when those stages read them) is kept, with what uses it;
+2. every version in use (``in_use``: session hosts, scale-set and DR models, once those stages
+   read them; no caller passes any yet) is kept, with what uses it;
 3. the source of every kept version is kept too, transitively (a copy needs its source, e.g.
    to replicate to a new region) - so a tenant frozen on an older copy keeps its provider
    version alive;

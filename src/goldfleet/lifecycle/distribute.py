@@ -103,30 +103,37 @@ def _auxiliary(context: ApplyContext, target: ReleaseTarget, spec: dict[str, Any
     return [(provider, context.credential(provider))] if target.cross_tenant else []
 
 
+async def _send(
+    send: Any, context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any]
+) -> ReleaseTarget:
+    """Put one target's version with ``send`` (galleries.start_version or send_version)."""
+    context = ApplyContext.from_json(context_json)
+    target = target_from_json(target_json)
+    version, source, tags, end_of_life = _write_version(spec)
+    await send(
+        factory_for(context),
+        target,
+        context.credential(target.tenant_id),
+        version,
+        source,
+        tags,
+        _auxiliary(context, target, spec),
+        end_of_life,
+    )
+    return target
+
+
 @engine.step("release.start_version", retry=engine.Retry(attempts=4))
 async def start_version(
     context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any]
 ) -> str:
     """Create the version in one target (from ``spec``: version, sourceId, pipeline,
     providerTenant, endOfLife); nothing is sent if it exists already."""
-    context = ApplyContext.from_json(context_json)
-    target = target_from_json(target_json)
-    factory = factory_for(context)
-    version, source, tags, end_of_life = _write_version(spec)
     try:
-        await galleries.start_version(
-            factory,
-            target,
-            context.credential(target.tenant_id),
-            version,
-            source,
-            tags,
-            _auxiliary(context, target, spec),
-            end_of_life,
-        )
+        target = await _send(galleries.start_version, context_json, target_json, spec)
     except TransientAzureError as exc:
         raise engine.TemporaryError(str(exc)) from exc
-    return target.version_id(version)
+    return target.version_id(spec["version"])
 
 
 @engine.step("release.read_replication", retry=engine.Retry(attempts=5))
@@ -164,20 +171,7 @@ async def retry(
     context_json: dict[str, Any], target_json: dict[str, Any], spec: dict[str, Any]
 ) -> None:
     """Send the version again: its failed regions replicate anew."""
-    context = ApplyContext.from_json(context_json)
-    target = target_from_json(target_json)
-    factory = factory_for(context)
-    version, source, tags, end_of_life = _write_version(spec)
-    await galleries.retry_regions(
-        factory,
-        target,
-        context.credential(target.tenant_id),
-        version,
-        source,
-        tags,
-        _auxiliary(context, target, spec),
-        end_of_life,
-    )
+    await _send(galleries.send_version, context_json, target_json, spec)
 
 
 def _all_regions_done(status: dict[str, Any], target: ReleaseTarget) -> tuple[bool, list[str]]:
