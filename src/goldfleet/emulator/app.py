@@ -17,7 +17,10 @@ from goldfleet.emulator.entra.tokens import TokenService
 from goldfleet.emulator.frontdoor import FrontDoor, request_from_asgi
 from goldfleet.emulator.rp.authorization import routes as authorization_routes
 from goldfleet.emulator.rp.compute import routes as compute_routes
+from goldfleet.emulator.rp.desktopvirtualization import routes as avd_routes
+from goldfleet.emulator.rp.imagebuilder import routes as image_builder_routes
 from goldfleet.emulator.rp.managedidentity import routes as identity_routes
+from goldfleet.emulator.rp.network import routes as network_routes
 from goldfleet.emulator.rp.resources import routes as resource_routes
 from goldfleet.emulator.world import World
 
@@ -40,11 +43,17 @@ class EmulatorApp:
         authorization_routes.register(self.router)
         identity_routes.register(self.router)
         compute_routes.register(self.router)
+        network_routes.register(self.router)
+        avd_routes.register(self.router)
+        image_builder_routes.register(self.router)
         control.register(self.router, self)
         resource_routes.register_events(world.scheduler)
         identity_routes.install(world)
         authorization_routes.install(world)
         compute_routes.install(world)
+        network_routes.install(world)
+        avd_routes.install(world)
+        image_builder_routes.install(world)
         self.front_door = FrontDoor(world, self.router, self.tokens)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:

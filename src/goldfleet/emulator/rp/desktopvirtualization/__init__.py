@@ -1,0 +1,2 @@
+"""Microsoft.DesktopVirtualization: host pools, application groups, workspaces, scaling plans,
+session hosts and user sessions."""

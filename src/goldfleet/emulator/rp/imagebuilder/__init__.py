@@ -1,0 +1,1 @@
+"""Microsoft.VirtualMachineImages: image templates and their builds."""

@@ -1,0 +1,1 @@
+"""Microsoft.Network: virtual networks, subnets with finite address space, network interfaces."""
