@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from goldfleet.emulator import control, graph
+from goldfleet.emulator import control, graph, storage
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Request, Response
 from goldfleet.emulator.arm.routing import Router
@@ -46,6 +46,7 @@ class EmulatorApp:
         network_routes.register(self.router)
         avd_routes.register(self.router)
         image_builder_routes.register(self.router)
+        storage.register(self.router)
         control.register(self.router, self)
         resource_routes.register_events(world.scheduler)
         identity_routes.install(world)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -16,6 +17,7 @@ from goldfleet.emulator.arm.clock import iso, parse_instant
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
+from goldfleet.emulator.guest import scripts as guest_scripts
 from goldfleet.emulator.rp.compute import throttling as compute_throttling
 from goldfleet.emulator.scenario import ScenarioError, parse_scenario, seed_world
 from goldfleet.emulator.world import World
@@ -162,6 +164,31 @@ def put_throttling(ctx: Ctx) -> Response:
     return get_throttling(ctx)
 
 
+def get_guest_failures(ctx: Ctx) -> Response:
+    return json_response({"value": [asdict(f) for f in guest_scripts.failures(ctx.world)]})
+
+
+def add_guest_failure(ctx: Ctx) -> Response:
+    """Make guest scripts fail: ``{"match", "exitCode", "stderr", "count"}`` (guest/scripts.py)."""
+    body = _body(ctx)
+    try:
+        failure = guest_scripts.ScriptFailure(
+            match=str(body["match"]),
+            exit_code=int(body.get("exitCode", 1)),
+            stderr=str(body.get("stderr", "The script failed (injected).")),
+            count=None if body.get("count") is None else int(body["count"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidFailure", f"The failure is invalid: {exc!r}") from exc
+    guest_scripts.add_failure(ctx.world, failure)
+    return json_response(asdict(failure), 201)
+
+
+def clear_guest_failures(ctx: Ctx) -> Response:
+    guest_scripts.clear_failures(ctx.world)
+    return empty_response(204)
+
+
 def mint_token(ctx: Ctx, app: EmulatorApp) -> Response:
     """Sign a token for a principal directly (tests: expired or foreign-audience tokens)."""
     body = _body(ctx)
@@ -216,3 +243,6 @@ def register(router: Router, app: EmulatorApp) -> None:
     add("GET", "/counters", counters)
     add("GET", "/throttling", get_throttling)
     add("PUT", "/throttling", put_throttling)
+    add("GET", "/guest/failures", get_guest_failures)
+    add("POST", "/guest/failures", add_guest_failure)
+    add("DELETE", "/guest/failures", clear_guest_failures)

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from goldfleet.emulator import storage
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.ids import parent_and_type
 from goldfleet.emulator.entra.directory import (
@@ -145,6 +146,13 @@ class ComputeSpec(_Model):
     limits: dict[str, int] = Field(default_factory=dict)
 
 
+class BlobSpec(_Model):
+    """A blob in the emulator's blob store, read by Image Builder's script customizers."""
+
+    uri: str  # https://<account>.blob.core.windows.net/<container>/<blob>
+    content: str
+
+
 class ClockSpec(_Model):
     start: datetime | None = None
     speed: float | None = Field(default=None, ge=0)
@@ -164,6 +172,7 @@ class Scenario(_Model):
     faults: list[dict[str, Any]] = Field(default_factory=list)
     resources: list[ResourceSpec] = Field(default_factory=list)
     compute: ComputeSpec | None = None
+    blobs: list[BlobSpec] = Field(default_factory=list)
 
 
 class ScenarioError(ValueError):
@@ -266,6 +275,11 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
     for i, resource in enumerate(scenario.resources):
         _seed_resource(world, resource, problems, f"resources[{i}]")
     _seed_compute(world, scenario.compute, compute_throttling, problems)
+    for i, blob in enumerate(scenario.blobs):
+        try:
+            storage.put_blob(world, blob.uri, blob.content)
+        except ValueError as exc:
+            problems.append(f"blobs[{i}]: {exc}")
     if problems:
         raise ScenarioError(problems)
 

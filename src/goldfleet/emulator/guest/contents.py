@@ -54,6 +54,7 @@ class GuestContents:
     sysprep: str = "none"  # none | generalized | failed
     time_zone: str = "UTC"
     defects: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # path -> SHA-256 of files copied in
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
