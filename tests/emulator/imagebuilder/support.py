@@ -19,7 +19,9 @@ SCRIPT_ACCOUNT = "gfscripts"
 def ib_client(emu: Any, **extra: Any) -> Any:
     from azure.mgmt.imagebuilder import ImageBuilderClient
 
-    return ImageBuilderClient(secret_credential(emu, GF_APP, PROVIDER), PROVIDER_SUB, **sdk_kwargs(emu, **extra))
+    return ImageBuilderClient(
+        secret_credential(emu, GF_APP, PROVIDER), PROVIDER_SUB, **sdk_kwargs(emu, **extra)
+    )
 
 
 def make_identity(emu: Any) -> str:
@@ -78,7 +80,9 @@ def publish(emu: Any, blob: str, content: str) -> tuple[str, str]:
     return uri, hashlib.sha256(content.encode()).hexdigest()
 
 
-def run_to_end(emu: Any, client: Any, name: str, *, step: float = 600, limit: float = 6 * 3600) -> Any:
+def run_to_end(
+    emu: Any, client: Any, name: str, *, step: float = 600, limit: float = 6 * 3600
+) -> Any:
     """Start a build and move the clock until its lastRunStatus leaves Running."""
     poller = client.virtual_machine_image_templates.begin_run(TEMPLATE_RG, name)
     return poller, drive(emu, client, name, step=step, limit=limit)

@@ -16,6 +16,7 @@ state is JSON in ``world.sections`` (snapshots resume mid-build). No HTTP here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from goldfleet.emulator import storage
@@ -24,7 +25,7 @@ from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.guest.contents import GuestContents
-from goldfleet.emulator.rp.imagebuilder import backend, customizers, distribute, errors
+from goldfleet.emulator.rp.imagebuilder import backend, customizers, distribute, errors, staging
 from goldfleet.emulator.rp.imagebuilder.errors import RUN_OUTPUT, TROUBLESHOOTING
 from goldfleet.emulator.rp.imagebuilder.sources import SourceProblem, resolve_source
 from goldfleet.emulator.rp.imagebuilder.templates import effective_timeout_minutes
@@ -81,6 +82,7 @@ def start_run(world: World, item: StoredResource, op: Operation | None) -> None:
         "validationProblem": None,
         "logUri": f"https://{account}.blob.core.windows.net/packerlogs/{run_id}/customization.log",
     }
+    run["at"] = world.now()
     _runs(world)[item.id.lower()] = run
     props["lastRunStatus"] = {
         "startTime": iso(world.now_dt()),
@@ -90,7 +92,8 @@ def start_run(world: World, item: StoredResource, op: Operation | None) -> None:
     }
     _log(world, run, f"==> azure-arm: Image Builder run {run_id} queued")
     timeout = effective_timeout_minutes(props) * 60.0
-    world.scheduler.at(world.now() + timeout, TIMEOUT_EVENT, {"id": item.id, "runId": run_id})
+    due = world.now() + timeout
+    world.scheduler.at(due, TIMEOUT_EVENT, {"id": item.id, "runId": run_id, "at": due})
     _next(world, run, QUEUE_SECONDS, "build")
 
 
@@ -103,6 +106,7 @@ def cancel_run(world: World, item: StoredResource, op: Operation) -> None:
     if run["state"] == "Canceling":
         return
     run["state"] = "Canceling"
+    run["at"] = world.now()
     item.body["properties"]["lastRunStatus"]["runState"] = "Canceling"
     _log(world, run, "==> azure-arm: Cancelling build after receiving a cancel request")
     _next(world, run, CANCEL_SECONDS, "canceled")
@@ -112,16 +116,24 @@ def abandon_run(world: World, item: StoredResource) -> None:
     """The template is being deleted: its build stops where it is."""
     run = run_of(world, item.id)
     if run is not None and run["state"] in ACTIVE:
+        run["at"] = world.now()
         _finish(world, item, run, "Canceled", "The image template was deleted.")
 
 
 # --- steps ----------------------------------------------------------------------------------
 
 
+def _at(world: World, run: dict[str, Any]) -> float:
+    """When the step being run was due (steps are timed from it, not from when the clock was
+    moved past it)."""
+    return float(run.get("at") or world.now())
+
+
 def _next(world: World, run: dict[str, Any], delay: float, step: str, index: int = 0) -> None:
     run["token"] += 1
+    due = _at(world, run) + max(delay, 0.0)
     world.scheduler.at(
-        world.now() + max(delay, 0.0),
+        due,
         STEP_EVENT,
         {
             "id": run["template"],
@@ -129,12 +141,13 @@ def _next(world: World, run: dict[str, Any], delay: float, step: str, index: int
             "token": run["token"],
             "step": step,
             "index": index,
+            "at": due,
         },
     )
 
 
 def _log(world: World, run: dict[str, Any], line: str) -> None:
-    stamp = world.now_dt().strftime("%Y/%m/%d %H:%M:%S")
+    stamp = datetime.fromtimestamp(_at(world, run), UTC).strftime("%Y/%m/%d %H:%M:%S")
     for part in line.splitlines() or [""]:
         if part.startswith("(telemetry)"):
             run["log"].append(f"[{run['runId']}] PACKER ERR {stamp} [INFO] {part}")
@@ -157,6 +170,7 @@ def step(world: World, args: dict[str, Any]) -> None:
         or run["token"] != args["token"]
     ):
         return
+    run["at"] = float(args.get("at") or world.now())
     name, index = args["step"], int(args.get("index", 0))
     handlers = {
         "build": _build,
@@ -204,120 +218,9 @@ def _build(world: World, item: StoredResource, run: dict[str, Any], _index: int)
         sourceVersion=source.exact_version,
         osDiskSizeGB=int(profile.get("osDiskSizeGB") or 127),
     )
-    for line in _create_build_resources(world, item, run):
+    for line in staging.create_build_resources(world, item, run):
         _log(world, run, line)
     _next(world, run, BUILD_SECONDS, "customize", 0)
-
-
-def _create_build_resources(world: World, item: StoredResource, run: dict[str, Any]) -> list[str]:
-    props = item.body["properties"]
-    group = item.meta["stagingGroup"]
-    location = item.body["location"]
-    suffix = run["runId"][:8]
-    tags = {"createdBy": "AzureVMImageBuilder", **(props.get("managedResourceTags") or {})}
-    profile = props.get("vmProfile") or {}
-    generation = run["generation"]
-    size = profile.get("vmSize") or ("Standard_D2ds_v4" if generation == "V2" else "Standard_D1_v2")
-    network = f"{group}/providers/Microsoft.Network"
-    subnet = (profile.get("vnetConfig") or {}).get("subnetId")
-    bodies: list[dict[str, Any]] = []
-    nsg_id = f"{network}/networkSecurityGroups/pkrsg{suffix}"
-    bodies.append(
-        {
-            "id": nsg_id,
-            "type": "Microsoft.Network/networkSecurityGroups",
-            "properties": {"securityRules": [], "provisioningState": "Succeeded"},
-        }
-    )
-    if not subnet:
-        vnet_id = f"{network}/virtualNetworks/pkrvn{suffix}"
-        subnet = f"{vnet_id}/subnets/pkrsn{suffix}"
-        bodies.append(
-            {
-                "id": vnet_id,
-                "type": "Microsoft.Network/virtualNetworks",
-                "properties": {
-                    "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-                    "subnets": [
-                        {
-                            "id": subnet,
-                            "name": f"pkrsn{suffix}",
-                            "properties": {
-                                "addressPrefix": "10.0.0.0/24",
-                                "networkSecurityGroup": {"id": nsg_id},
-                            },
-                        }
-                    ],
-                    "provisioningState": "Succeeded",
-                },
-            }
-        )
-    nic_id = f"{network}/networkInterfaces/pkrni{suffix}"
-    bodies.append(
-        {
-            "id": nic_id,
-            "type": "Microsoft.Network/networkInterfaces",
-            "properties": {
-                "ipConfigurations": [
-                    {
-                        "name": "ipconfig",
-                        "properties": {
-                            "privateIPAllocationMethod": "Dynamic",
-                            "subnet": {"id": subnet},
-                        },
-                    }
-                ],
-                "networkSecurityGroup": {"id": nsg_id},
-                "provisioningState": "Succeeded",
-            },
-        }
-    )
-    disk_id = f"{group}/providers/Microsoft.Compute/disks/pkros{suffix}"
-    bodies.append(
-        {
-            "id": disk_id,
-            "type": "Microsoft.Compute/disks",
-            "sku": {"name": "Standard_LRS"},
-            "properties": {
-                "osType": run["osType"],
-                "hyperVGeneration": generation,
-                "diskSizeGB": run["osDiskSizeGB"],
-                "diskState": "Attached",
-                "provisioningState": "Succeeded",
-            },
-        }
-    )
-    vm_id = f"{group}/providers/Microsoft.Compute/virtualMachines/pkrvm{suffix}"
-    bodies.append(
-        {
-            "id": vm_id,
-            "type": "Microsoft.Compute/virtualMachines",
-            "properties": {
-                "hardwareProfile": {"vmSize": size},
-                "storageProfile": {
-                    "osDisk": {
-                        "osType": run["osType"],
-                        "name": f"pkros{suffix}",
-                        "createOption": "FromImage",
-                        "diskSizeGB": run["osDiskSizeGB"],
-                        "managedDisk": {"id": disk_id},
-                    }
-                },
-                "networkProfile": {"networkInterfaces": [{"id": nic_id}]},
-                "provisioningState": "Succeeded",
-            },
-        }
-    )
-    lines = []
-    for body in bodies:
-        body.update(name=body["id"].rsplit("/", 1)[-1], location=location, tags=dict(tags))
-        world.store.put(body)
-        run["resources"].append(body["id"])
-        lines.append(f"==> azure-arm: Deploying {body['type']} '{body['name']}' in {location}")
-    run["vm"] = vm_id
-    lines.append("==> azure-arm: Waiting for WinRM to become available...")
-    lines.append("    azure-arm: WinRM connected.")
-    return lines
 
 
 def _run_steps(
@@ -342,7 +245,7 @@ def _run_steps(
         return
     _sub_state(item, "Customizing" if kind == "customize" else "Validating")
     contents = _contents(run)
-    outcome = customizers.apply_step(world, contents, steps[index], index, world.now())
+    outcome = customizers.apply_step(world, contents, steps[index], index, _at(world, run))
     run["contents"] = contents.to_json()
     for line in outcome.log:
         _log(world, run, line)
@@ -356,7 +259,7 @@ def _run_steps(
         return
     run["token"] += 1
     world.scheduler.at(
-        world.now() + outcome.duration,
+        _at(world, run) + outcome.duration,
         STEP_EVENT,
         {
             "id": item.id,
@@ -365,6 +268,7 @@ def _run_steps(
             "step": "failed",
             "kind": "validation" if kind == "validate" else "customizer",
             "message": _packer_failure(world, run),
+            "at": _at(world, run) + outcome.duration,
         },
     )
 
@@ -456,19 +360,9 @@ def _await(world: World, item: StoredResource, run: dict[str, Any], _index: int)
         _next(world, run, CLEANUP_SECONDS, "cleanup")
 
 
-def _remove_build_resources(world: World, run: dict[str, Any], keep_vm: bool) -> None:
-    kept = []
-    for resource_id in reversed(run["resources"]):
-        if keep_vm and "/microsoft.compute/images/" not in resource_id.lower():
-            kept.append(resource_id)
-            continue
-        world.delete_resource(resource_id)
-    run["resources"] = kept
-
-
 def _cleanup(world: World, item: StoredResource, run: dict[str, Any], _index: int) -> None:
     _log(world, run, "==> azure-arm: Deleting individual resources ...")
-    _remove_build_resources(world, run, keep_vm=False)
+    staging.remove_build_resources(world, run, keep_vm=False)
     targets = item.body["properties"]["distribute"]
     if run["problems"]:
         message = (
@@ -492,12 +386,12 @@ def _fail(world: World, item: StoredResource, run: dict[str, Any], message: str,
         _log(world, run, f"==> azure-arm: {key} is 'abort': keeping the build VM for debugging")
     else:
         _log(world, run, "==> azure-arm: Deleting individual resources ...")
-    _remove_build_resources(world, run, keep_vm=keep)
+    staging.remove_build_resources(world, run, keep_vm=keep)
     _finish(world, item, run, "Failed", message)
 
 
 def _canceled(world: World, item: StoredResource, run: dict[str, Any], _index: int) -> None:
-    _remove_build_resources(world, run, keep_vm=False)
+    staging.remove_build_resources(world, run, keep_vm=False)
     _finish(world, item, run, "Canceled", "")
 
 
@@ -507,6 +401,7 @@ def timeout(world: World, args: dict[str, Any]) -> None:
     run = run_of(world, args["id"])
     if item is None or run is None or run["runId"] != args["runId"] or run["state"] != "Running":
         return
+    run["at"] = float(args.get("at") or world.now())
     _log(
         world,
         run,
@@ -527,7 +422,8 @@ def _finish(
     run["state"] = state
     run["token"] += 1
     status = item.body["properties"]["lastRunStatus"]
-    status.update(runState=state, endTime=iso(world.now_dt()), message=message)
+    ended = datetime.fromtimestamp(_at(world, run), UTC)
+    status.update(runState=state, endTime=iso(ended), message=message)
     item.meta["buildResources"] = list(run["resources"])
     item.meta.setdefault("stagingResources", [])
     for resource_id in run["resources"]:
