@@ -18,11 +18,13 @@ from goldfleet.emulator.rp.compute import (
     gallery_backend,
     image_backend,
     managed_image_routes,
+    marketplace_routes,
     operations,
     render,
     replication,
     retirement,
     sharing,
+    usage_routes,
     version_routes,
 )
 from goldfleet.emulator.rp.compute.handling import accepted, caller, subscription, throttled
@@ -215,6 +217,8 @@ def register(router: Router) -> None:
     version_routes.register(router, IMAGE_ITEM)
     consumer_routes.register(router)
     managed_image_routes.register(router)
+    marketplace_routes.register(router)
+    usage_routes.register(router)
     control.register(router)
 
 
