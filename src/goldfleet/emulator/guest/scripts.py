@@ -9,7 +9,7 @@ contract that built-in customizations, tests and scenarios rely on (docs/emulato
 | ``exit N``                                            | stops the script with exit code N        |
 | ``throw "text"``                                      | stops it: exit code 1, text on stderr    |
 | ``Write-Error "text"``                                | text on stderr (the script goes on)      |
-| ``Write-Output "text"`` / ``Write-Host "text"``       | text on stdout                           |
+| ``Write-Output "text"`` / ``Write-Host "text"``       | text on stdout; ``$(...)``: probes.py   |
 | ``Start-Sleep -Seconds N``                            | N more seconds                           |
 | ``Install-WindowsUpdate`` / ``Install-WUUpdates``     | +10 updates, pending reboot, +15 minutes |
 | ``Restart-Computer``                                  | clears the pending reboot, +2 minutes    |
@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from goldfleet.emulator.guest import probes
 from goldfleet.emulator.guest.contents import SECTION, AppliedCustomization, GuestContents
 from goldfleet.emulator.world import World
 
@@ -246,6 +247,9 @@ def interpret(contents: GuestContents, script: str) -> ScriptResult:
             return result
         if (text := _arg(line, rf"^write-error\s+(?:-message\s+)?{_QUOTED}\s*$")) is not None:
             result.stderr += text + "\n"
+            continue
+        if (text := _arg(line, r'^write-(?:output|host)\s+"(.*)"\s*$')) is not None:
+            result.stdout += probes.expand(contents, text) + "\n"
             continue
         if (text := _arg(line, rf"^write-(?:output|host)\s+{_QUOTED}\s*$")) is not None:
             result.stdout += text + "\n"
