@@ -235,11 +235,14 @@ def _customization(step: im.Customization) -> images.Customization:
 def _schedule(schedule: im.Schedule | None, default_zone: str) -> images.Schedule | None:
     if schedule is None:
         return None
+    alert = schedule.alert_after_failures
+    if isinstance(schedule, im.NewSourceVersionSchedule):
+        return images.NewSourceVersionSchedule(timedelta(minutes=schedule.check_every), alert)
     zone = schedule.time_zone or default_zone
     if isinstance(schedule, im.CronSchedule):
-        return images.CronSchedule(schedule.cron, zone)
+        return images.CronSchedule(schedule.cron, zone, alert)
     return images.MonthlyWeekdaySchedule(
-        schedule.week, schedule.weekday, schedule.at, zone, schedule.offset_days
+        schedule.week, schedule.weekday, schedule.at, zone, schedule.offset_days, alert
     )
 
 

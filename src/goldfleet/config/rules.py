@@ -19,7 +19,12 @@ from goldfleet.config.models.documents import (
     RolloutPolicyDocument,
     TenantDocument,
 )
-from goldfleet.config.models.images import Customization, GalleryVersionSource
+from goldfleet.config.models.images import (
+    Customization,
+    GalleryVersionSource,
+    MarketplaceSource,
+    NewSourceVersionSchedule,
+)
 from goldfleet.domain.host_pools import HostPoolType, JoinType, LoadBalancer
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.images import HyperVGeneration, SecurityType
@@ -101,6 +106,20 @@ def _pipeline(valid: Valid[ImagePipelineDocument]) -> Iterator[Problem]:
         )
     for i, step in enumerate(spec.customizations):
         yield from _customization(valid, ("spec", "customizations", i), step)
+    if isinstance(spec.schedule, NewSourceVersionSchedule):
+        version = getattr(source, "version", None)
+        if not isinstance(source, MarketplaceSource | GalleryVersionSource):
+            yield valid.problem(
+                ("spec", "schedule", "type"),
+                "newSourceVersion needs a marketplace or galleryVersion source"
+                f" (this pipeline's source is {shown(source.type)})",
+            )
+        elif version != "latest":
+            yield valid.problem(
+                ("spec", "schedule", "type"),
+                "newSourceVersion needs the source's version to be latest"
+                f" (it is pinned to {shown(version)})",
+            )
     targets = spec.distribution.targets
     yield from _unique(
         valid,

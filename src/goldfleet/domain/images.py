@@ -157,6 +157,7 @@ class BuildSettings:
 class CronSchedule:
     cron: str  # minute hour day-of-month month day-of-week
     time_zone: str
+    alert_after_failures: int = 2  # report the pipeline after this many failed builds in a row
 
 
 class Weekday(StrEnum):
@@ -179,9 +180,20 @@ class MonthlyWeekdaySchedule:
     at: time
     time_zone: str
     offset_days: int = 0
+    alert_after_failures: int = 2
 
 
-Schedule = CronSchedule | MonthlyWeekdaySchedule
+@dataclass(frozen=True)
+class NewSourceVersionSchedule:
+    """Build when the source (a marketplace image or gallery image at version ``latest``) has a
+    version the last successful build did not use; the source is looked at every
+    ``check_every``."""
+
+    check_every: timedelta = timedelta(minutes=60)
+    alert_after_failures: int = 2
+
+
+Schedule = CronSchedule | MonthlyWeekdaySchedule | NewSourceVersionSchedule
 
 
 class StorageAccountType(StrEnum):

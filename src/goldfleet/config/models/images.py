@@ -147,6 +147,9 @@ class CronSchedule(ConfigModel):
     cron: CronExpression
     time_zone: TimeZoneName | None = None
     """Defaults to the build tenant's time zone."""
+    alert_after_failures: Count = Field(default=2, ge=1, le=100)
+    """Report the pipeline (it stays scheduled) after this many scheduled builds failed in a
+    row."""
 
 
 class MonthlyWeekdaySchedule(ConfigModel):
@@ -160,9 +163,27 @@ class MonthlyWeekdaySchedule(ConfigModel):
     at: ClockTime
     time_zone: TimeZoneName | None = None
     """Defaults to the build tenant's time zone."""
+    alert_after_failures: Count = Field(default=2, ge=1, le=100)
+    """Report the pipeline (it stays scheduled) after this many scheduled builds failed in a
+    row."""
 
 
-Schedule = Annotated[CronSchedule | MonthlyWeekdaySchedule, Field(discriminator="type")]
+class NewSourceVersionSchedule(ConfigModel):
+    """Build when the source has a version the last successful build did not use: a
+    marketplace or galleryVersion source whose version is latest."""
+
+    type: Literal["newSourceVersion"]
+    check_every: Count = Field(default=60, ge=5, le=10080)
+    """Minutes between looks at the source's latest version."""
+    alert_after_failures: Count = Field(default=2, ge=1, le=100)
+    """Report the pipeline (it stays scheduled) after this many scheduled builds failed in a
+    row."""
+
+
+Schedule = Annotated[
+    CronSchedule | MonthlyWeekdaySchedule | NewSourceVersionSchedule,
+    Field(discriminator="type"),
+]
 
 
 def _region_or_mapping(value: Any) -> Any:
