@@ -262,3 +262,52 @@ def test_run_outputs_name_every_artifact(emu, client):
     with pytest.raises(HttpResponseError) as caught:
         client.virtual_machine_image_templates.get_run_output(RG, "outs", "nope")
     assert caught.value.status_code == 404
+
+
+def test_a_platform_image_source_resolves_latest_and_versions_by_source(emu, client):
+    compute = compute_client(emu, advance_on_accept=10)
+    make_gallery(compute)
+    make_definition(compute)
+    source = {
+        "type": "PlatformImage",
+        "publisher": "MicrosoftWindowsDesktop",
+        "offer": "windows-11",
+        "sku": "win11-24h2-avd",
+        "version": "latest",
+    }
+    distribute = [
+        {
+            "type": "SharedImage",
+            "galleryImageId": DEFINITION,
+            "runOutputName": "gallery",
+            "versioning": {"scheme": "Source"},
+        }
+    ]
+    template = create_template(
+        emu, client, "pir", template_body(source=source, distribute=distribute)
+    )
+    exact = template.source.exact_version
+    assert exact and exact.count(".") == 2
+    _poller, final = run_to_end(emu, client, "pir")
+    assert final.last_run_status.run_state == "Succeeded"
+    output = client.virtual_machine_image_templates.get_run_output(RG, "pir", "gallery")
+    assert output.artifact_id == f"{DEFINITION}/versions/{exact}"
+    guest = _guest(emu, output.artifact_id)
+    assert guest["base_image"] == f"MicrosoftWindowsDesktop:windows-11:win11-24h2-avd:{exact}"
+
+
+def test_a_build_resumes_from_a_snapshot_taken_mid_build(emu, client):
+    customize = [{"type": "PowerShell", "name": "apps", "inline": ["winget install 7zip.7zip"]}]
+    create_template(emu, client, "snap", template_body(customize))
+    client.virtual_machine_image_templates.begin_run(RG, "snap")
+    advance(emu, 400)
+    state = emu.control("GET", "/state")
+    first = drive(emu, client, "snap")
+    emu.control("PUT", "/state", state)
+    assert (
+        client.virtual_machine_image_templates.get(RG, "snap").last_run_status.run_state
+        == "Running"
+    )
+    second = drive(emu, client, "snap")
+    assert first.last_run_status.run_state == second.last_run_status.run_state == "Succeeded"
+    assert first.last_run_status.end_time == second.last_run_status.end_time
