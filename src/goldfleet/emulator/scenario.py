@@ -31,8 +31,10 @@ from goldfleet.emulator.entra.directory import (
 from goldfleet.emulator.entra.routes import certificate_thumbprints
 from goldfleet.emulator.rp.authorization import backend as rbac
 from goldfleet.emulator.rp.authorization.roles import builtin_role_by_name, builtin_roles
+from goldfleet.emulator.rp.compute import quota as compute_quota
 from goldfleet.emulator.rp.compute import settings as compute_settings
 from goldfleet.emulator.rp.compute import throttling as compute_throttling
+from goldfleet.emulator.rp.network import vnets as network_vnets
 from goldfleet.emulator.rp.resources import backend as resources
 from goldfleet.emulator.rp.resources.catalog import NAMESPACES, REGIONS_BY_NAME, normalise_location
 from goldfleet.emulator.world import Subscription, World
@@ -139,11 +141,37 @@ class ReplicationFaultSpec(_Model):
     version: str | None = None  # regular expression searched in the version's id
 
 
+class QuotaSpec(_Model):
+    """vCPU limits of one subscription in one region (``cores`` and/or families)."""
+
+    subscription: str  # name or id
+    region: str
+    limits: dict[str, int]
+
+
 class ComputeSpec(_Model):
+    quotas: list[QuotaSpec] = Field(default_factory=list)
     replication_faults: list[ReplicationFaultSpec] = Field(
         default_factory=list, alias="replicationFaults"
     )
     limits: dict[str, int] = Field(default_factory=dict)
+
+
+class SubnetSpec(_Model):
+    name: str
+    address_prefix: str = Field(alias="addressPrefix")
+
+
+class VirtualNetworkSpec(_Model):
+    """A virtual network (Microsoft.Network) with its subnets, created Succeeded."""
+
+    subscription: str  # name or id
+    resource_group: str = Field(alias="resourceGroup")
+    name: str
+    location: str
+    address_space: list[str] = Field(alias="addressSpace", min_length=1)
+    subnets: list[SubnetSpec] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class BlobSpec(_Model):
@@ -172,6 +200,9 @@ class Scenario(_Model):
     faults: list[dict[str, Any]] = Field(default_factory=list)
     resources: list[ResourceSpec] = Field(default_factory=list)
     compute: ComputeSpec | None = None
+    virtual_networks: list[VirtualNetworkSpec] = Field(
+        default_factory=list, alias="virtualNetworks"
+    )
     blobs: list[BlobSpec] = Field(default_factory=list)
 
 
@@ -275,6 +306,8 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
     for i, resource in enumerate(scenario.resources):
         _seed_resource(world, resource, problems, f"resources[{i}]")
     _seed_compute(world, scenario.compute, compute_throttling, problems)
+    for i, vnet in enumerate(scenario.virtual_networks):
+        _seed_virtual_network(world, vnet, problems, f"virtualNetworks[{i}]")
     for i, blob in enumerate(scenario.blobs):
         try:
             storage.put_blob(world, blob.uri, blob.content)
@@ -339,6 +372,19 @@ def _seed_compute(
         compute_settings.set_limits(world, spec.limits)
     except ValueError as exc:
         problems.append(f"compute.limits: {exc}")
+    for i, q in enumerate(spec.quotas):
+        sub = _subscription_named(world, q.subscription)
+        if sub is None:
+            problems.append(f"compute.quotas[{i}]: unknown subscription '{q.subscription}'")
+            continue
+        region = normalise_location(q.region)
+        if region not in REGIONS_BY_NAME:
+            problems.append(f"compute.quotas[{i}]: unknown region '{q.region}'")
+            continue
+        try:
+            compute_quota.set_quota_limits(world, sub.subscription_id, region, q.limits)
+        except ValueError as exc:
+            problems.append(f"compute.quotas[{i}]: {exc}")
     for i, fault in enumerate(spec.replication_faults):
         try:
             compute_settings.add_replication_fault(
@@ -346,6 +392,36 @@ def _seed_compute(
             )
         except ValueError as exc:
             problems.append(f"compute.replicationFaults[{i}]: {exc}")
+
+
+def _subscription_named(world: World, ref: str) -> Subscription | None:
+    return world.subscription(ref) or next(
+        (s for s in world.subscriptions.values() if s.display_name.lower() == ref.lower()), None
+    )
+
+
+def _seed_virtual_network(
+    world: World, spec: VirtualNetworkSpec, problems: list[str], where: str
+) -> None:
+    sub = _subscription_named(world, spec.subscription)
+    if sub is None:
+        problems.append(f"{where}: unknown subscription '{spec.subscription}'")
+        return
+    body = {
+        "location": spec.location,
+        "tags": dict(spec.tags),
+        "properties": {
+            "addressSpace": {"addressPrefixes": list(spec.address_space)},
+            "subnets": [
+                {"name": s.name, "properties": {"addressPrefix": s.address_prefix}}
+                for s in spec.subnets
+            ],
+        },
+    }
+    try:
+        network_vnets.seed_vnet(world, sub, spec.resource_group, spec.name, body)
+    except ArmError as exc:
+        problems.append(f"{where}: {exc.code}: {exc.message}")
 
 
 def _seed_tenant(world: World, spec: TenantSpec, problems: list[str]) -> None:

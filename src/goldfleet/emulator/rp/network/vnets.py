@@ -191,6 +191,24 @@ def put_vnet(
     tenant_id: str,
 ) -> tuple[StoredResource, Operation, bool]:
     """VirtualNetworks_CreateOrUpdate: the vnet, its operation, and whether it was created."""
+    vnet, created = _apply_vnet(world, sub, resource_group, name, body)
+    op = start_write(world, vnet, str(vnet.body["location"]), tenant_id)
+    return vnet, op, created
+
+
+def seed_vnet(
+    world: World, sub: Subscription, resource_group: str, name: str, body: dict[str, Any]
+) -> StoredResource:
+    """A vnet (and its subnets) that exists already Succeeded, for scenarios; the same rules
+    as VirtualNetworks_CreateOrUpdate (ArmError when they refuse it)."""
+    vnet, _ = _apply_vnet(world, sub, resource_group, name, body)
+    vnet.body["properties"]["provisioningState"] = "Succeeded"
+    return vnet
+
+
+def _apply_vnet(
+    world: World, sub: Subscription, resource_group: str, name: str, body: dict[str, Any]
+) -> tuple[StoredResource, bool]:
     resources.get_group(world, sub.subscription_id, resource_group)
     vid = vnet_id(sub.subscription_id, resource_group, name)
     location = resources.check_location(sub, str(body.get("location") or ""), VNET)
@@ -256,8 +274,7 @@ def put_vnet(
             old_subnet,
         )
         world.store.put(new_body, old_subnet.meta if old_subnet else {})
-    op = start_write(world, vnet, location, tenant_id)
-    return vnet, op, existing is None
+    return vnet, existing is None
 
 
 def delete_vnet(
