@@ -221,6 +221,7 @@ def _customization(step: im.Customization) -> images.Customization:
             step.name or step.builtin,
             parameters=parameters,
             restart_after=step.restart_after,
+            builtin=step.builtin,
         )
     return images.Customization(
         images.CustomizationKind.SCRIPT,

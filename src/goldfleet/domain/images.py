@@ -132,11 +132,16 @@ class Customization:
     URI with the SHA-256 the downloaded content must have."""
 
     kind: CustomizationKind
-    name: str  # built-in name, or a label for the script
+    name: str  # the step's label: the built-in's name unless the config names it
     script_uri: str | None = None
     sha256: str | None = None
     parameters: tuple[tuple[str, ParameterValue], ...] = ()
     restart_after: bool = False
+    builtin: str | None = None  # which built-in script (kind builtin); defaults to ``name``
+
+    @property
+    def builtin_name(self) -> str:
+        return self.builtin or self.name
 
 
 @dataclass(frozen=True)
