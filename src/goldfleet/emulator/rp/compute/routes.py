@@ -15,8 +15,11 @@ from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.rp.compute import (
     consumer_routes,
     control,
+    disk_backend,
+    disk_routes,
     gallery_backend,
     image_backend,
+    machine_contents,
     managed_image_routes,
     marketplace_routes,
     operations,
@@ -26,6 +29,9 @@ from goldfleet.emulator.rp.compute import (
     sharing,
     usage_routes,
     version_routes,
+    vm_backend,
+    vm_power,
+    vm_routes,
 )
 from goldfleet.emulator.rp.compute.handling import accepted, caller, subscription, throttled
 from goldfleet.emulator.rp.compute.naming import GALLERY
@@ -219,6 +225,8 @@ def register(router: Router) -> None:
     managed_image_routes.register(router)
     marketplace_routes.register(router)
     usage_routes.register(router)
+    disk_routes.register(router)
+    vm_routes.register(router)
     control.register(router)
 
 
@@ -229,3 +237,7 @@ def install(world: World) -> None:
     retirement.register_events(world)
     sharing.register_events(world)
     world.on_delete(GALLERY, gallery_backend.remove_identity)
+    disk_backend.register_events(world)
+    machine_contents.install(world)
+    vm_backend.register_events(world)
+    vm_power.register_events(world)

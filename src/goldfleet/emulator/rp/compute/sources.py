@@ -191,7 +191,9 @@ def _from_virtual_machine(
     managed = world.store.get(str((osd.get("managedDisk") or {}).get("id") or "")) or None
     disk_props = (managed.body.get("properties") or {}) if managed else {}
     statuses = (props.get("instanceView") or {}).get("statuses") or []
-    generalized = any(str(s.get("code", "")).lower() == "osstate/generalized" for s in statuses)
+    generalized = bool(item.meta.get("generalized")) or any(
+        str(s.get("code", "")).lower() == "osstate/generalized" for s in statuses
+    )
     generation = disk_props.get("hyperVGeneration")
     if not generation:
         security = str((props.get("securityProfile") or {}).get("securityType", ""))

@@ -14,7 +14,14 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import errors, operations, replication, settings, sources
+from goldfleet.emulator.rp.compute import (
+    errors,
+    machine_contents,
+    operations,
+    replication,
+    settings,
+    sources,
+)
 from goldfleet.emulator.rp.compute.gallery_backend import require_location, subscription_galleries
 from goldfleet.emulator.rp.compute.naming import (
     GALLERY,
@@ -147,6 +154,7 @@ def put_version(
         },
     )
     operations.stamp_system_data(world, item.body, caller)
+    machine_contents.copy_from(world, source.id, item.id)  # the guest contents travel along
     for target in targets:
         replication.plan_region(
             world, item, region_name(target["name"]), target["regionalReplicaCount"], full=True
