@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+EMULATOR_NAME = "GoldfleetEmulator"
+_BLOB_SUFFIXES = {
+    "AzureCloud": "blob.core.windows.net",
+    "AzureUSGovernment": "blob.core.usgovcloudapi.net",
+    "AzureChinaCloud": "blob.core.chinacloudapi.cn",
+}
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,38 @@ class Cloud:
     @property
     def verify(self) -> str | bool:
         return str(self.ca_bundle) if self.ca_bundle else True
+
+    @property
+    def blob_suffix(self) -> str:
+        """The host suffix of this cloud's blob endpoints (``<account>.<suffix>``); the emulator
+        stands in for the public cloud's."""
+        return _BLOB_SUFFIXES.get(self.name, _BLOB_SUFFIXES["AzureCloud"])
+
+    @property
+    def path_style_blobs(self) -> str | None:
+        """Where blobs are served path-style (``<base>/<account>/<container>/<blob>``, like
+        Azurite): the emulator's ``/_storage``; None for a real cloud (virtual-host style).
+        Derived from the name, so a cloud rebuilt from its JSON keeps it."""
+        if self.name == EMULATOR_NAME:
+            return f"{self.resource_manager}/_storage"
+        return None
+
+    def blob_url(self, uri: str) -> str:
+        """The URL to fetch blob ``uri`` (``https://<account>.blob.core.windows.net/<path>``)
+        from in this cloud: unchanged for a real cloud, rewritten for the emulator."""
+        base = self.path_style_blobs
+        if base is None:
+            return uri
+        parts = urlsplit(uri)
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "https" or not host.endswith("." + self.blob_suffix):
+            raise ValueError(
+                f"{uri} is not a blob URI (https://<account>.{self.blob_suffix}/<container>/...);"
+                " the emulator serves only blobs"
+            )
+        account = host[: -len(self.blob_suffix) - 1]
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{base}/{account}{parts.path}{query}"
 
 
 PUBLIC = Cloud(
@@ -43,4 +83,4 @@ KNOWN_CLOUDS = {c.name.lower(): c for c in (PUBLIC, US_GOVERNMENT, CHINA)}
 def emulator_cloud(endpoint: str, ca_bundle: Path) -> Cloud:
     """The goldfleet emulator: ARM and Entra ID on one HTTPS endpoint, trusted through its CA."""
     base = endpoint.rstrip("/")
-    return Cloud("GoldfleetEmulator", base, base, f"{base}/.default", ca_bundle)
+    return Cloud(EMULATOR_NAME, base, base, f"{base}/.default", ca_bundle)
