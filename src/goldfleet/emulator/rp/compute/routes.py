@@ -26,6 +26,8 @@ from goldfleet.emulator.rp.compute import (
     render,
     replication,
     retirement,
+    run_command_routes,
+    run_commands,
     sharing,
     usage_routes,
     version_routes,
@@ -227,6 +229,7 @@ def register(router: Router) -> None:
     usage_routes.register(router)
     disk_routes.register(router)
     vm_routes.register(router)
+    run_command_routes.register(router)
     control.register(router)
 
 
@@ -241,3 +244,4 @@ def install(world: World) -> None:
     machine_contents.install(world)
     vm_backend.register_events(world)
     vm_power.register_events(world)
+    run_commands.register_events(world)
