@@ -12,8 +12,10 @@ resource keeps its pending operations in ``meta["pendingOps"]`` so that the gall
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.lro import Operation, lro_headers
 from goldfleet.emulator.arm.routing import Ctx
@@ -84,9 +86,24 @@ def accepted(
     return json_response(body, status, lro_headers(ctx.request.base_url, op, api))
 
 
-def later(world: World, delay: float, kind: str, args: dict[str, Any]) -> None:
-    """Run the scheduled event ``kind`` ``delay`` simulated seconds from now."""
-    world.scheduler.at(world.now() + max(0.0, delay), kind, args)
+def later(
+    world: World, delay: float, kind: str, args: dict[str, Any], *, base: float | None = None
+) -> None:
+    """Run the scheduled event ``kind`` ``delay`` simulated seconds after ``base`` (now by
+    default). The event's arguments carry its ``due`` time, so that an event which schedules
+    the next one (or stamps a time) counts from when it was due, not from when the clock
+    happened to be read - the clock may have jumped far past it."""
+    due = (world.now() if base is None else base) + max(0.0, delay)
+    world.scheduler.at(due, kind, {**args, "due": due})
+
+
+def due_time(world: World, args: dict[str, Any]) -> float:
+    """When a scheduled event was due (now, for events scheduled without ``later``)."""
+    return float(args.get("due", world.now()))
+
+
+def due_iso(world: World, args: dict[str, Any]) -> str:
+    return iso(datetime.fromtimestamp(due_time(world, args), UTC))
 
 
 def generation(resource: StoredResource) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
@@ -214,7 +213,7 @@ def _start(world: World, args: dict[str, Any]) -> None:
     props = item.body["properties"]
     source = props.get("source") or {}
     run = item.meta.setdefault("run", {})
-    run.update(state="Running", startTime=iso(world.now_dt()))
+    run.update(state="Running", startTime=machine_operations.due_iso(world, args))
     if vm is None or vm_backend.power_of(vm) != "running":
         _end(
             world,
@@ -247,7 +246,11 @@ def _start(world: World, args: dict[str, Any]) -> None:
         props["provisioningState"] = "Succeeded"
         operations.finish_pending(world, item, body=view(item))
     machine_operations.later(
-        world, duration, END_EVENT, {**args, "outcome": outcome, "contents": data}
+        world,
+        duration,
+        END_EVENT,
+        {**args, "outcome": outcome, "contents": data},
+        base=machine_operations.due_time(world, args),
     )
 
 
@@ -268,7 +271,7 @@ def _end(world: World, args: dict[str, Any]) -> None:
         exitCode=outcome["exitCode"],
         output=outcome.get("stdout", ""),
         error=outcome.get("stderr", ""),
-        endTime=iso(world.now_dt()),
+        endTime=machine_operations.due_iso(world, args),
         message="" if state == "Succeeded" else f"Execution {state.lower()}.",
     )
     props = item.body["properties"]
