@@ -4,13 +4,14 @@ promote, retire."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from goldfleet.api import images, promotion, retention
+from goldfleet.api import images, promotion, provenance, retention
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -21,6 +22,7 @@ from goldfleet.cli.common import (
     target,
 )
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.domain.errors import UserInputError
 
 image_app = typer.Typer(help="Golden images.", no_args_is_help=True)
 version_app = typer.Typer(help="Image versions (releases).", no_args_is_help=True)
@@ -133,16 +135,50 @@ def list_versions(
     emit(images.release_matrix(pipeline), output, query, _matrix)
 
 
+def _tags_reader(
+    config: Path | None,
+    cloud: str | None,
+    emulator: str | None,
+    emulator_ca: Path | None,
+    state_dir: Path | None,
+) -> provenance.TagsReader | None:
+    """Read versions' tags from Azure only when a configuration is named."""
+    if config is None:
+        return None
+    return provenance.version_tags_reader(config, target(cloud, emulator, emulator_ca, state_dir))
+
+
 @version_app.command("show")
 def show(
     release: Annotated[str, typer.Argument(help="pipeline:version")],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Read the version's tags from Azure when the store lacks them."
+        ),
+    ] = None,
     output: Output = OutputOption,
     query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """One release: stage, targets, regions, lineage, validation."""
+    """One release: stage, targets, regions, lineage, validation, and its provenance."""
     target(None, None, None, state_dir)
-    emit(images.show_release(release), output if output is not Output.TABLE else Output.YAML, query)
+    reader = _tags_reader(config, cloud, emulator, emulator_ca, state_dir)
+    try:
+        data: dict[str, Any] = images.show_release(release)
+    except UserInputError:
+        data = {"release": release}  # a version with provenance but no release record yet
+        data["provenance"] = provenance.show_version_provenance(release, reader)
+    else:
+        try:
+            data["provenance"] = provenance.show_version_provenance(release, reader)
+        except UserInputError as missing:
+            data["provenance"] = None
+            data["provenanceMissing"] = missing.message
+    emit(data, output if output is not Output.TABLE else Output.YAML, query)
 
 
 @version_app.command("promote")
@@ -220,6 +256,48 @@ def retire(
         if not typer.confirm("Delete (and set end-of-life dates) as shown?"):
             raise typer.Exit(1)
     emit(retention.retire(path, where, pipeline, keep), output, query, table)
+
+
+def _differences(d: dict[str, Any]) -> None:
+    differences = d["differences"]
+    if not differences:
+        console.print(f"{escape(d['a'])} and {escape(d['b'])} were made the same way.")
+        return
+    title = f"{d['a']} -> {d['b']}"
+    table = Table(title=escape(title), title_justify="left")
+    for column in ("kind", "what", "before", "after"):
+        table.add_column(column)
+    for row in differences:
+        after = row["after"] or ""
+        if row["details"]:
+            after = "; ".join(row["details"])
+        table.add_row(
+            row["kind"], escape(row["subject"]), escape(row["before"] or ""), escape(after)
+        )
+    console.print(table)
+
+
+@image_app.command("diff")
+def diff(
+    a: Annotated[str, typer.Argument(help="The older version, pipeline:version.")],
+    b: Annotated[str, typer.Argument(help="The newer version, pipeline:version.")],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Read versions' tags from Azure when the store lacks them."
+        ),
+    ] = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """How two image versions were made differently: source, builder, customizations."""
+    target(None, None, None, state_dir)
+    reader = _tags_reader(config, cloud, emulator, emulator_ca, state_dir)
+    emit(provenance.diff_versions(a, b, reader), output, query, _differences)
 
 
 __all__ = ["image_app"]

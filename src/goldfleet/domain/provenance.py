@@ -15,11 +15,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote, unquote
 
 from goldfleet.domain.customizations import RenderedStep
 from goldfleet.domain.images import (
@@ -221,7 +221,15 @@ def steps_hash(steps: tuple[StepRecord, ...]) -> str:
 
 _KIND_LETTER = {CustomizationKind.BUILTIN: "b", CustomizationKind.SCRIPT: "s"}
 _LETTER_KIND = {v: k for k, v in _KIND_LETTER.items()}
-_SAFE = " -_.()+=:[]{}~!*'"
+_ESCAPED = "%,@"  # what separates entries in a value; escaped as %XX in names
+
+
+def _escape(name: str) -> str:
+    return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in name)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _split(tags: dict[str, str], name: str, value: str, parts: int = 2) -> None:
@@ -239,7 +247,7 @@ def _joined(tags: dict[str, str], name: str, parts: int = 2) -> str | None:
 
 
 def _entry(step: StepRecord) -> str:
-    return f"{_KIND_LETTER[step.kind]}:{quote(step.name, safe=_SAFE)}@{step.sha256[:SHORT_HASH]}"
+    return f"{_KIND_LETTER[step.kind]}:{_escape(step.name)}@{step.sha256[:SHORT_HASH]}"
 
 
 def _pack(entries: list[str], slots: int) -> list[str]:
@@ -323,7 +331,7 @@ def from_tags(tags: dict[str, str]) -> Provenance:
         for entry in value.split(","):
             letter, _, rest = entry.partition(":")
             name, _, short = rest.rpartition("@")
-            steps.append(StepRecord(unquote(name), _LETTER_KIND[letter], short))
+            steps.append(StepRecord(_unescape(name), _LETTER_KIND[letter], short))
     return Provenance(
         source=SourceRecord(SourceKind(kind), reference, _joined(lower, "gf-snapshot")),
         steps=tuple(steps),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -53,4 +53,24 @@ releases = Table(
     Column("targets", JSON, nullable=False),
     Column("lineage", JSON, nullable=False),
     Column("validation", JSON, nullable=False),
+)
+
+builds = Table(
+    "goldfleet_builds",
+    metadata,
+    Column("build_id", String(300), primary_key=True),
+    Column("pipeline", String(200), nullable=False),
+    Column("builder", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("scheduled", Boolean, nullable=False),
+    Column("source_version", Text),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("version", String(64)),
+    Column("provenance", JSON),
+    Column("log", Text),
+    Column("error", Text),
+    Column("updated_at", String(40), nullable=False),
+    Index("ix_goldfleet_builds_pipeline_version", "pipeline", "version"),
+    Index("ix_goldfleet_builds_pipeline_started", "pipeline", "started_at"),
 )
