@@ -231,3 +231,37 @@ def test_delete_cascades_by_delete_option(emu):
     assert kept.disk_state == "Unattached" and kept.managed_by is None
     with pytest.raises(ResourceNotFoundError):
         network_client(emu).network_interfaces.get(RG, "nic-del")
+
+
+def test_an_extension_installs_leaves_plugins_and_calls_its_handler(emu):
+    from goldfleet.emulator.rp.compute.extensions import register_extension_handler
+
+    seen = []
+    register_extension_handler(
+        "Contoso.Tests.Probe", lambda world, vm, ext: seen.append((vm.id, ext.body["name"]))
+    )
+    client = machines(emu)
+    vm = make_vm(emu, client, "vm-ext")
+    ext = client.virtual_machine_extensions.begin_create_or_update(
+        RG,
+        "vm-ext",
+        "probe",
+        {
+            "location": "westeurope",
+            "properties": {
+                "publisher": "Contoso.Tests",
+                "type": "Probe",
+                "typeHandlerVersion": "1.0",
+                "settings": {"a": 1},
+                "protectedSettings": {"secret": PASSWORD},
+            },
+        },
+    ).result()
+    assert ext.provisioning_state == "Succeeded"
+    assert ext.protected_settings is None
+    assert seen == [(vm.id, "probe")]
+    assert guest(emu, vm.storage_profile.os_disk.managed_disk.id)["packages_plugin"] is True
+    listed = client.virtual_machine_extensions.list(RG, "vm-ext")
+    assert [e.name for e in listed.value] == ["probe"]
+    client.virtual_machine_extensions.begin_delete(RG, "vm-ext", "probe").result()
+    assert client.virtual_machine_extensions.list(RG, "vm-ext").value == []

@@ -17,6 +17,7 @@ from goldfleet.emulator.rp.compute import (
     control,
     disk_backend,
     disk_routes,
+    extensions,
     gallery_backend,
     image_backend,
     machine_contents,
@@ -230,6 +231,7 @@ def register(router: Router) -> None:
     disk_routes.register(router)
     vm_routes.register(router)
     run_command_routes.register(router)
+    extensions.register(router)
     control.register(router)
 
 
@@ -245,3 +247,4 @@ def install(world: World) -> None:
     vm_backend.register_events(world)
     vm_power.register_events(world)
     run_commands.register_events(world)
+    extensions.register_events(world)
