@@ -249,7 +249,7 @@ def _warning(pipeline: str, schedule: Schedule, builds: Sequence[PastBuild]) -> 
         return None
     return (
         f"the last {streak} scheduled builds of {pipeline} failed; it stays scheduled"
-        " - see goldfleet image build list, fix the cause or remove the schedule"
+        ": fix the cause or remove the schedule"
     )
 
 
