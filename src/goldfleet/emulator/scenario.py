@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -31,6 +31,7 @@ from goldfleet.emulator.entra.directory import (
 from goldfleet.emulator.entra.routes import certificate_thumbprints
 from goldfleet.emulator.rp.authorization import backend as rbac
 from goldfleet.emulator.rp.authorization.roles import builtin_role_by_name, builtin_roles
+from goldfleet.emulator.rp.compute import machine_seeds
 from goldfleet.emulator.rp.compute import quota as compute_quota
 from goldfleet.emulator.rp.compute import settings as compute_settings
 from goldfleet.emulator.rp.compute import throttling as compute_throttling
@@ -174,6 +175,42 @@ class VirtualNetworkSpec(_Model):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
+class GuestSpec(_Model):
+    """A seeded machine's guest contents (guest/contents.py), on top of its image's."""
+
+    os: str | None = None
+    apps: list[str] | None = None
+    updates_installed: int | None = Field(default=None, alias="updatesInstalled")
+    pending_reboot: bool | None = Field(default=None, alias="pendingReboot")
+    bitlocker: Literal["On", "Off"] | None = None
+    avd_agent_installed: bool | None = Field(default=None, alias="avdAgentInstalled")
+    packages_plugin: bool | None = Field(default=None, alias="packagesPlugin")
+    per_user_appx: list[str] | None = Field(default=None, alias="perUserAppx")
+    domain: str | None = None
+    entra_joined: bool | None = Field(default=None, alias="entraJoined")
+    intune_enrolled: bool | None = Field(default=None, alias="intuneEnrolled")
+    sysprep: Literal["none", "generalized", "failed"] | None = None
+    time_zone: str | None = Field(default=None, alias="timeZone")
+    defects: list[str] | None = None
+
+
+class MachineSpec(_Model):
+    """A virtual machine (Microsoft.Compute) with its OS disk, created Succeeded."""
+
+    id: str  # /subscriptions/{name or id}/resourceGroups/{rg}/providers/.../virtualMachines/{vm}
+    location: str
+    size: str
+    power_state: Literal["running", "stopped", "deallocated"] = Field(
+        default="running", alias="powerState"
+    )
+    image: dict[str, str]  # {publisher, offer, sku, version} or {id}
+    nic: str | None = None  # an existing NIC's id; none: a NIC-less machine
+    os_disk_size_gb: int | None = Field(default=None, alias="osDiskSizeGB", gt=0)
+    security_type: str | None = Field(default=None, alias="securityType")
+    guest: GuestSpec = Field(default_factory=GuestSpec)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
 class BlobSpec(_Model):
     """A blob in the emulator's blob store, read by Image Builder's script customizers."""
 
@@ -204,6 +241,7 @@ class Scenario(_Model):
         default_factory=list, alias="virtualNetworks"
     )
     blobs: list[BlobSpec] = Field(default_factory=list)
+    machines: list[MachineSpec] = Field(default_factory=list)
 
 
 class ScenarioError(ValueError):
@@ -313,8 +351,32 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
             storage.put_blob(world, blob.uri, blob.content)
         except ValueError as exc:
             problems.append(f"blobs[{i}]: {exc}")
+    for i, machine in enumerate(scenario.machines):
+        _seed_machine(world, machine, problems, f"machines[{i}]")
     if problems:
         raise ScenarioError(problems)
+
+
+def _seed_machine(world: World, spec: MachineSpec, problems: list[str], where: str) -> None:
+    location = normalise_location(spec.location)
+    if location not in REGIONS_BY_NAME:
+        problems.append(f"{where}: unknown region '{spec.location}'")
+        return
+    machine_seeds.seed_or_problem(
+        world,
+        _resolve_scope(world, spec.id, problems),
+        problems,
+        where,
+        location=location,
+        size=spec.size,
+        power=spec.power_state,
+        image=dict(spec.image),
+        guest=spec.guest.model_dump(exclude_none=True),
+        nic=_resolve_scope(world, spec.nic, problems) if spec.nic else None,
+        os_disk_gb=spec.os_disk_size_gb,
+        tags=dict(spec.tags),
+        security_type=spec.security_type,
+    )
 
 
 def _seed_resource(world: World, spec: ResourceSpec, problems: list[str], where: str) -> None:

@@ -265,3 +265,34 @@ def test_an_extension_installs_leaves_plugins_and_calls_its_handler(emu):
     assert [e.name for e in listed.value] == ["probe"]
     client.virtual_machine_extensions.begin_delete(RG, "vm-ext", "probe").result()
     assert client.virtual_machine_extensions.list(RG, "vm-ext").value == []
+
+
+def test_a_scenario_seeds_a_running_master_with_its_guest(emu):
+    post_scenario(
+        emu,
+        """machines:
+  - id: /subscriptions/provider-sub/resourceGroups/rg-images/providers/Microsoft.Compute/virtualMachines/vm-seeded
+    location: westeurope
+    size: Standard_D4as_v5
+    powerState: deallocated
+    image: {publisher: MicrosoftWindowsDesktop, offer: windows-11, sku: win11-24h2-avd, version: latest}
+    guest: {apps: [Clio Launcher], pendingReboot: true, perUserAppx: [Contoso.Notes]}
+""",
+    )
+    client = machines(emu)
+    vm = client.virtual_machines.get(RG, "vm-seeded")
+    assert vm.provisioning_state == "Succeeded"
+    assert power(client, "vm-seeded") == "PowerState/deallocated"
+    contents = guest(emu, vm.storage_profile.os_disk.managed_disk.id)
+    assert contents["apps"] == ["Clio Launcher"]
+    assert contents["pending_reboot"] is True
+    assert contents["per_user_appx"] == ["Contoso.Notes"]
+
+
+def test_a_bad_machine_in_a_scenario_names_file_line_and_field():
+    from goldfleet.emulator.scenario import ScenarioError, parse_scenario
+
+    text = "machines:\n  - id: /x\n    location: uksouth\n    size: Standard_D2as_v5\n    powerState: sleeping\n    image: {id: /y}\n"
+    with pytest.raises(ScenarioError) as bad:
+        parse_scenario(text, "estate.yaml")
+    assert bad.value.problems[0].startswith("estate.yaml:5:17: machines[0].powerState:")
