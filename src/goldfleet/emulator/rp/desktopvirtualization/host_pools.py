@@ -110,6 +110,7 @@ def put_pool(
             raise errors.required(field)
     existing = world.store.get(host_pool_id(sub.subscription_id, group, name))
     settable = _validated(requested)
+    _check_pairing(settable)
     if existing is not None:
         if existing.body["properties"]["hostPoolType"] != settable["hostPoolType"]:
             raise errors.cannot_change("hostPoolType")
@@ -126,7 +127,6 @@ def put_pool(
             },
             {},
         )
-    _check_pairing(settable)
     item.body["location"] = item.body.get("location") or location
     item.body["tags"] = tags_of(body)
     properties: dict[str, Any] = {"objectId": object_id}
