@@ -296,3 +296,14 @@ def test_a_bad_machine_in_a_scenario_names_file_line_and_field():
     with pytest.raises(ScenarioError) as bad:
         parse_scenario(text, "estate.yaml")
     assert bad.value.problems[0].startswith("estate.yaml:5:17: machines[0].powerState:")
+
+
+def test_a_vm_being_created_survives_a_snapshot_and_restore(emu):
+    client = machines(emu, advance_by=10)
+    client.virtual_machines.begin_create_or_update(RG, "vm-snapshot", vm_body(nic(emu, "nic-s")))
+    state = emu.control("GET", "/state")
+    emu.control("PUT", "/state", state)
+    assert client.virtual_machines.get(RG, "vm-snapshot").provisioning_state == "Creating"
+    emu.control("PUT", "/clock", {"advanceSeconds": 300})
+    assert client.virtual_machines.get(RG, "vm-snapshot").provisioning_state == "Succeeded"
+    assert power(client, "vm-snapshot") == "PowerState/running"
