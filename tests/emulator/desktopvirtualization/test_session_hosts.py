@@ -191,3 +191,18 @@ def test_registration_needs_an_existing_pool(emu):
         },
     )
     assert status == 409 and body["error"]["code"] == "RegistrationRefused"
+
+
+def test_patch_ignores_other_properties_sent_on_the_wire(emu):
+    from tests.conftest import mint, raw
+
+    make_pool(avd_client(emu))
+    register_host(emu)
+    body = {"properties": {"status": "Shutdown", "sessions": 7, "allowNewSession": False}}
+    path = host_id("hp1", FQDN) + "?api-version=2024-04-03"
+    answer = raw(emu, "PATCH", path, token=mint(emu), body=body).json()["properties"]
+    assert (answer["status"], answer["sessions"], answer["allowNewSession"]) == (
+        "Available",
+        0,
+        False,
+    )
