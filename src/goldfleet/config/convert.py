@@ -263,6 +263,11 @@ def _pipeline(doc: ImagePipelineDocument, docs: _Documents) -> images.ImagePipel
             os_disk_size_gb=build.os_disk_size_gb,
             timeout=timedelta(minutes=build.timeout_minutes),
             subnet_id=ResourceId(build.subnet_id) if build.subnet_id else None,
+            builder=build.builder,
+            identity_id=ResourceId(build.identity) if build.identity else None,
+            staging_resource_group=build.staging_resource_group,
+            backup_master=build.backup_master,
+            pre_sysprep_scripts=tuple(_customization(c) for c in build.pre_sysprep_scripts),
         ),
         distribution=images.Distribution(
             versioning=distribution.versioning,

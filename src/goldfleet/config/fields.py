@@ -237,6 +237,11 @@ VirtualMachineId = Annotated[
     BeforeValidator(_arm_id("Microsoft.Compute/virtualMachines")),
     _schema("Resource id of a virtual machine."),
 ]
+UserAssignedIdentityId = Annotated[
+    str,
+    BeforeValidator(_arm_id("Microsoft.ManagedIdentity/userAssignedIdentities")),
+    _schema("Resource id of a user-assigned managed identity."),
+]
 ManagedImageId = Annotated[
     str, BeforeValidator(_arm_id("Microsoft.Compute/images")), _schema("Resource id of an image.")
 ]

@@ -156,6 +156,11 @@ class BuildSettings:
     os_disk_size_gb: int | None
     timeout: timedelta
     subnet_id: ResourceId | None = None
+    builder: str = "imageBuilder"  # imageBuilder | direct (a masterVm source is captured)
+    identity_id: ResourceId | None = None  # imageBuilder: the template's identity
+    staging_resource_group: str | None = None  # imageBuilder: an existing, empty group
+    backup_master: bool = False  # capture: keep a snapshot of the master's OS disk
+    pre_sysprep_scripts: tuple[Customization, ...] = ()  # capture: run on the clone
 
 
 @dataclass(frozen=True)

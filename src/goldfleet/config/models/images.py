@@ -26,6 +26,7 @@ from goldfleet.config.fields import (
     SubnetId,
     Text,
     TimeZoneName,
+    UserAssignedIdentityId,
     VirtualMachineId,
     VmSize,
 )
@@ -128,8 +129,11 @@ class Customization(ConfigModel):
 
 
 class BuildSettings(ConfigModel):
-    """Where the temporary build (or capture) VM runs."""
+    """Where the temporary build (or capture) VM runs, and which builder runs it."""
 
+    builder: Literal["imageBuilder", "direct"] = "imageBuilder"
+    """imageBuilder: an Azure VM Image Builder template; direct: goldfleet's own build VM and
+    Run Commands (for tenants that cannot use Image Builder). A masterVm source is captured."""
     tenant: Name
     subscription: Text
     resource_group: ResourceGroupName
@@ -140,6 +144,17 @@ class BuildSettings(ConfigModel):
     timeout_minutes: Count = Field(default=240, ge=6, le=960)
     subnet_id: SubnetId | None = None
     """Build in this subnet instead of a temporary network."""
+    identity: UserAssignedIdentityId | None = None
+    """imageBuilder: the template's user-assigned identity (it needs Contributor on the
+    resource group and the target gallery); by default goldfleet keeps one,
+    id-goldfleet-image-builder, in the resource group."""
+    staging_resource_group: ResourceGroupName | None = None
+    """imageBuilder: an existing, empty resource group for the build's temporary resources;
+    by default Image Builder makes its own (IT_...)."""
+    backup_master: Flag = False
+    """masterVm: keep a snapshot of the master's OS disk (in resourceGroup) before capturing."""
+    pre_sysprep_scripts: list[Customization] = Field(default_factory=list)
+    """masterVm: scripts run on the clone, never on the master, before sysprep."""
 
 
 class CronSchedule(ConfigModel):
