@@ -469,3 +469,15 @@ def test_anchors_and_merge_keys_work_within_a_document(tmp_path):
         ("night", "01:00:00", 7200),
         ("late", "03:00:00", 7200),
     ]
+
+
+def test_a_build_size_that_cannot_boot_the_definitions_generation(tmp_path):
+    base = BASE.replace(
+        "resourceGroup: rg-images, location: uksouth}",
+        "resourceGroup: rg-images, location: uksouth, vmSize: Standard_A4_v2}",
+    )
+    assert problems(tmp_path, {"base.yaml": base}) == [
+        "base.yaml:35:103: ImagePipeline/monthly: spec.build.vmSize: expected a VM size that"
+        " boots Generation 2 images (ImageDefinition/win11 is V2), got Standard_A4_v2, which is"
+        " Generation 1 only; Standard_D4as_v5 is a good build size"
+    ]

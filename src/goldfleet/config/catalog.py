@@ -8,6 +8,7 @@ which of them are required.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 AZURE_REGIONS: frozenset[str] = frozenset(
@@ -121,3 +122,15 @@ BUILTIN_CUSTOMIZATIONS: dict[str, BuiltinCustomization] = {
         _builtin("windowsRestart", "Restart the build VM", "restartTimeout"),
     )
 }
+
+
+# VM sizes that cannot boot a Generation 2 image (Azure: "Support for generation 2 VMs"):
+# Basic A, A v1 and v2, D v1, Dv2 without premium storage, NV v1.
+_GENERATION_ONE_ONLY = re.compile(
+    r"^(Basic_A\d+|Standard_A\d+(m?_v2)?|Standard_D\d+(_v2)?|Standard_NV\d+)$", re.IGNORECASE
+)
+
+
+def generation_one_only(vm_size: str) -> bool:
+    """Whether ``vm_size`` boots only Generation 1 images."""
+    return bool(_GENERATION_ONE_ONLY.match(vm_size))

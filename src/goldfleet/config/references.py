@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, TypeVar, cast
 
+from goldfleet.config.catalog import generation_one_only
 from goldfleet.config.diagnostics import Path, Problem, did_you_mean, shown
 from goldfleet.config.entries import Entry, Valid
 from goldfleet.config.models.documents import (
@@ -221,6 +222,16 @@ class CrossChecks:
             )
             if definition is None:
                 continue
+            generation = definition.doc.spec.hyper_v_generation.value
+            if t == 0 and generation == "V2" and generation_one_only(build.vm_size):
+                self.problems.append(
+                    pipeline.problem(
+                        ("spec", "build", "vmSize"),
+                        f"expected a VM size that boots Generation 2 images (ImageDefinition/"
+                        f"{definition.name} is V2), got {build.vm_size}, which is Generation 1"
+                        " only; Standard_D4as_v5 is a good build size",
+                    )
+                )
             gallery = self.valid["Gallery"].get(definition.doc.spec.gallery)
             owner = gallery and self.valid["Tenant"].get(gallery.doc.spec.tenant)
             if gallery is None or owner is None:
