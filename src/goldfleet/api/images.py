@@ -17,6 +17,7 @@ from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import AuthenticationError, PermissionDeniedError, UserInputError
 from goldfleet.domain.images import ImagePipeline
+from goldfleet.domain.provenance import to_tags
 from goldfleet.domain.releases import (
     ReleaseTarget,
     Stage,
@@ -28,6 +29,14 @@ from goldfleet.domain.releases import (
 )
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
+from goldfleet.store.provenance import build_of_version
+
+
+def provenance_tags(pipeline: str, version: str) -> dict[str, str]:
+    """The provenance tags of a version goldfleet built (none for a version from elsewhere):
+    every later write of the version's tags keeps them."""
+    found = build_of_version(shared_database(), pipeline, version)
+    return to_tags(found.provenance) if found and found.provenance else {}
 
 
 def pipeline_named(configuration: Configuration, name: str) -> ImagePipeline:
@@ -131,6 +140,7 @@ def _distribution(
     source_id: str,
     today: date,
     end_of_life: date | None,
+    extra_tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     from goldfleet.lifecycle.distribute import target_to_json
 
@@ -149,6 +159,7 @@ def _distribution(
             )
         ],
         "endOfLife": end_of_life.isoformat() if end_of_life else None,
+        "extraTags": dict(extra_tags or {}),
     }
 
 
@@ -179,9 +190,11 @@ def create_release(
     version: str | None = None,
     timeout: float | None = None,
     end_of_life: date | None = None,
+    extra_tags: dict[str, str] | None = None,
 ) -> ReleaseResult:
     """A new version of ``pipeline_name`` from ``source_id`` (a managed image or a gallery image
-    version), distributed to every target of the pipeline. Runs durably on the engine."""
+    version), distributed to every target of the pipeline. Runs durably on the engine.
+    ``extra_tags`` (a build's provenance) go on every version the release writes."""
     configuration = load_configuration(config_path).configuration
     pipeline = pipeline_named(configuration, pipeline_name)
     now = clock_for(target).now()
@@ -197,7 +210,9 @@ def create_release(
     first = targets[0]
     existing = asyncio.run(_existing_versions(target, first, configuration))
     name = version or next_version(pipeline.distribution.versioning, now, existing)
-    request = _distribution(configuration, pipeline, name, source_id, now.date(), end_of_life)
+    request = _distribution(
+        configuration, pipeline, name, source_id, now.date(), end_of_life, extra_tags
+    )
     release_id = f"{pipeline.name}:{name}"
     database = shared_database()
     releases.open_release(
@@ -233,7 +248,13 @@ def replicate_release(
     pipeline = pipeline_named(configuration, record.pipeline)
     now = clock_for(target).now()
     request = _distribution(
-        configuration, pipeline, record.version, record.source_id, now.date(), None
+        configuration,
+        pipeline,
+        record.version,
+        record.source_id,
+        now.date(),
+        None,
+        provenance_tags(record.pipeline, record.version),
     )
     run_id = f"release:{release_id}:again:{now.strftime('%Y%m%dT%H%M%S')}"
     audit.append(

@@ -11,7 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from goldfleet.api.images import client_factory, pipeline_named, run_distribution
+from goldfleet.api.images import (
+    client_factory,
+    pipeline_named,
+    provenance_tags,
+    run_distribution,
+)
 from goldfleet.api.session import Target, actor, clock_for
 from goldfleet.azure import galleries
 from goldfleet.config import load_configuration
@@ -140,7 +145,13 @@ def _promote_by_flag(
                     continue
                 ref = configuration.tenant(t.tenant).credential
                 source = record.targets[t.definition].get("sourceId", record.source_id)
-                tags = version_tags(record.pipeline, record.version, Stage.PROMOTED, source)
+                tags = version_tags(
+                    record.pipeline,
+                    record.version,
+                    Stage.PROMOTED,
+                    source,
+                    tuple(sorted(provenance_tags(record.pipeline, record.version).items())),
+                )
                 await galleries.update_version(
                     factory, t, ref, record.version, exclude_from_latest=False, tags=tags
                 )

@@ -93,8 +93,15 @@ def record(
     )
 
 
+def _extra_tags(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Tags the release adds to every version it writes: a build's provenance."""
+    return tuple(sorted((spec.get("extraTags") or {}).items()))
+
+
 def _write_version(spec: dict[str, Any]) -> tuple[str, str, dict[str, str], str | None]:
-    tags = version_tags(spec["pipeline"], spec["version"], Stage.BUILT, spec["sourceId"])
+    tags = version_tags(
+        spec["pipeline"], spec["version"], Stage.BUILT, spec["sourceId"], _extra_tags(spec)
+    )
     return spec["version"], spec["sourceId"], tags, spec.get("endOfLife")
 
 
@@ -360,6 +367,7 @@ def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> di
         # A promotion by copy runs this workflow too, on the production targets: its versions
         # end "promoted", and the release's stage moves only if every copy completed.
         "finalStage": release_json.get("finalStage", Stage.REPLICATED.value),
+        "extraTags": release_json.get("extraTags") or {},
     }
     targets = [target_from_json(t) for t in release_json["targets"]]
     record(context_json, release_id, "release.started", release_id, {"targets": len(targets)})
@@ -497,7 +505,9 @@ async def tag_stage(
     context = ApplyContext.from_json(context_json)
     target = target_from_json(target_json)
     factory = factory_for(context)
-    tags = version_tags(spec["pipeline"], spec["version"], Stage(stage), spec["sourceId"])
+    tags = version_tags(
+        spec["pipeline"], spec["version"], Stage(stage), spec["sourceId"], _extra_tags(spec)
+    )
     await galleries.update_version(
         factory,
         target,
