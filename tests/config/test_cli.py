@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_validate_prints_a_summary_of_the_example():
     result = runner.invoke(app, ["validate", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
-    assert "valid: " in result.output and "(4 files, 29 documents)" in result.output
+    assert "valid: " in result.output and "(4 files, 30 documents)" in result.output
     for word in ("ImagePipeline", "northwind", "Contoso Pharmacies", "internal", "broad"):
         assert word in result.output
 
@@ -31,7 +31,7 @@ def test_validate_json_lists_counts_and_tenants():
     assert report["counts"] == {
         "Tenant": 4,
         "Gallery": 6,
-        "ImageDefinition": 7,
+        "ImageDefinition": 8,
         "ImagePipeline": 2,
         "HostPool": 4,
         "RolloutPolicy": 3,

@@ -33,7 +33,7 @@ def test_every_example_file_is_read():
         "rollout.yaml",
         "tenants.yaml",
     ]
-    assert loaded.documents == 29
+    assert loaded.documents == 30
 
 
 def test_the_example_matches_the_emulator_estate(configuration):
