@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -17,55 +16,32 @@ from pathlib import Path
 
 import pytest
 
-from goldfleet.emulator import EmulatorOptions, running_emulator
+from tests.api.estate import (
+    APP,
+    CONFIG,
+    FAST,
+    PROVIDER,
+    PROVIDER_SUB,
+    SECRET,
+    applied_estate,
+    environment,
+    runner,
+)
 from tests.conftest import sdk_kwargs, secret_credential
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "examples" / "goldfleet"
-PROVIDER_SUB = "5a1b7c3d-0001-4e8f-9a0b-1c2d3e4f5a01"
+PIPELINE = "win11-avd-monthly"
 SOURCE = (
     f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-build/providers/"
     "Microsoft.Compute/images/img-win11-avd-2026-11"
 )
-PIPELINE = "win11-avd-monthly"
-PROVIDER = "7f3c1a52-4d8e-4b1f-9a6c-2e5d8b0c1f01"  # the example estate's provider tenant
-APP = "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10"  # its multi-tenant automation app
-SECRET = "gf-emulator-secret-not-for-azure"
-
-
-FAST = 20000  # simulated seconds per real second: a 43-minute replication takes 0.13 s
-
-
-def _environment(estate, state_dir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "GOLDFLEET_CLIENT_SECRET": "gf-emulator-secret-not-for-azure",
-        "GOLDFLEET_STATE_DIR": str(state_dir),
-        "GOLDFLEET_EMULATOR_ENDPOINT": estate.endpoint,
-        "GOLDFLEET_EMULATOR_CA": str(estate.ca_path),
-        "COLUMNS": "200",
-    }
-    env.pop("GOLDFLEET_DATABASE_URL", None)
-    return env
 
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
     """The example estate with the example configuration applied (galleries, definitions)."""
-    options = EmulatorOptions(
-        scenario=REPO / "examples/emulator/msp-estate.yaml",
-        state_dir=tmp_path_factory.mktemp("estate"),
-        speed=FAST,
-    )
-    with running_emulator(options) as emu:
-        env = _environment(emu, tmp_path_factory.mktemp("applied"))
-        subprocess.run(
-            [sys.executable, "-m", "goldfleet", "apply", "-c", str(CONFIG), "--yes"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    with applied_estate(
+        tmp_path_factory.mktemp("estate"), tmp_path_factory.mktemp("applied")
+    ) as emu:
         # After Fabrikam's freeze (2026-11-20..2026-12-31), so its tenant takes the copy.
         emu.control("PUT", "/clock", {"now": "2027-01-12T09:00:00Z"})
         emu.applied = emu.control("GET", "/state")  # type: ignore[attr-defined]
@@ -74,22 +50,7 @@ def estate(tmp_path_factory):
 
 @pytest.fixture
 def goldfleet(estate, tmp_path):
-    env = _environment(estate, tmp_path / "state")
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "goldfleet", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if check:
-            assert done.returncode == 0, done.stdout + done.stderr
-        return done
-
-    run.env = env  # type: ignore[attr-defined]
-    yield run
+    yield runner(environment(estate, tmp_path / "state"))
     estate.control("PUT", "/state", estate.applied)
     estate.control("DELETE", "/compute/replicationFaults")
 

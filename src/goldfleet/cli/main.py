@@ -8,6 +8,7 @@ import sys
 import typer
 
 from goldfleet import __version__
+from goldfleet.cli import builds as build_commands  # noqa: F401 (registers image capture)
 from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command

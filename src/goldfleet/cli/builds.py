@@ -1,0 +1,176 @@
+"""``goldfleet image capture | build | build-log | schedule | sweep``: making image versions from
+a master VM or with Image Builder, on demand or on schedule, reading a build's log, and removing
+what an interrupted build left behind."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from goldfleet.api import builds, scheduling
+from goldfleet.api.session import clock_for
+from goldfleet.cli.common import (
+    CloudOption,
+    ConfigOption,
+    EmulatorCaOption,
+    EmulatorOption,
+    StateDirOption,
+    config_path,
+    target,
+)
+from goldfleet.cli.images import image_app
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+
+EXIT_FAILED = 1
+EXIT_BLOCKED = 3
+
+
+def _report(report: dict[str, Any] | None) -> None:
+    if not report:
+        return
+    findings = report.get("findings") or []
+    if not findings:
+        console.print("Pre-sysprep checks: [green]all clear[/]")
+        return
+    console.print("Pre-sysprep checks:")
+    for f in findings:
+        mark = "[red]blocks[/]" if f["blocks"] else "[yellow]warns[/]"
+        console.print(f"  {mark} {escape(f['check'])}: {escape(f['found'])}")
+        console.print(f"         why: {escape(f['why'])}")
+        console.print(f"         fix: {escape(f['fix'])}")
+
+
+def _build_view(d: dict[str, Any]) -> None:
+    colour = {"succeeded": "green", "blocked": "yellow", "failed": "red"}.get(d["state"], "white")
+    console.print(f"Build {escape(d['build'])} ({d['builder']}): [{colour}]{d['state']}[/]")
+    _report(d.get("report"))
+    for step in d.get("steps") or []:
+        console.print(f"  step {escape(step['name'])}: exit {step.get('exitCode')}")
+    if d.get("error"):
+        console.print(f"  error: {escape(d['error'])}")
+    if d.get("release"):
+        console.print(f"  release {escape(d['release'])}: {d.get('stage')}")
+    console.print(
+        f"  temporary resources removed: {'yes' if d.get('cleanedUp') is not None else 'no'}"
+    )
+
+
+@image_app.command("capture")
+def capture(
+    pipeline: Annotated[str, typer.Argument(help="Image pipeline with a masterVm source.")],
+    override_checks: Annotated[
+        str | None,
+        typer.Option(help="Capture despite blocking pre-sysprep checks; the reason is audited."),
+    ] = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Capture the pipeline's master VM (left untouched) into a new version and distribute it.
+    Exit code 3: blocked by the pre-sysprep checks; 1: the capture failed."""
+    result = builds.capture(
+        config_path(config),
+        target(cloud, emulator, emulator_ca, state_dir),
+        pipeline,
+        override=override_checks,
+    )
+    emit(result.to_json(), output, query, _build_view)
+    if result.state == "blocked":
+        raise typer.Exit(EXIT_BLOCKED)
+    if result.state != "succeeded":
+        raise typer.Exit(EXIT_FAILED)
+
+
+@image_app.command("sweep")
+def sweep(
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Remove temporary resource groups (tag goldfleet-temporary) no running build owns."""
+    removed = builds.sweep(config_path(config), target(cloud, emulator, emulator_ca, state_dir))
+
+    def show(groups: list[str]) -> None:
+        console.print(f"Removed {len(groups)} temporary resource group(s)")
+        for group in groups:
+            console.print(f"  {escape(group)}")
+
+    emit(removed, output, query, show)
+
+
+@image_app.command("build")
+def build(
+    pipeline: Annotated[str, typer.Argument(help="Image pipeline to build now.")],
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Build a new version of the pipeline with Azure VM Image Builder and distribute it.
+    Exit code 1: the build failed (its customization log is in the build record)."""
+    result = builds.build(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), pipeline
+    )
+    emit(result.to_json(), output, query, _build_view)
+    if result.state != "succeeded":
+        raise typer.Exit(EXIT_FAILED)
+
+
+@image_app.command("build-log")
+def build_log(
+    build_id: Annotated[str, typer.Argument(help="The build's id (pipeline@YYYYmmddTHHMMSSZ).")],
+    state_dir: StateDirOption = None,
+) -> None:
+    """Print a build's log: Image Builder's customization log, or a capture's check report."""
+    target(None, None, None, state_dir)
+    record = builds.build_record(build_id)
+    typer.echo(record.log or f"(build {build_id} has no log: {record.error or record.status})")
+
+
+@image_app.command("schedule")
+def schedule(
+    watch: Annotated[
+        float | None,
+        typer.Option(help="Look again every this many minutes (of the cloud's clock)."),
+    ] = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Build every scheduled pipeline that is due now; report pipelines that keep failing."""
+    where = target(cloud, emulator, emulator_ca, state_dir)
+    while True:
+        tick = scheduling.tick(config_path(config), where)
+        emit(tick.to_json(), output, query, _tick_view)
+        if watch is None:
+            return
+        clock_for(where).sleep(watch * 60)
+
+
+def _tick_view(d: dict[str, Any]) -> None:
+    console.print(f"Schedule at {d['at']}: {len(d['due'])} build(s) due")
+    for item in d["due"]:
+        console.print(f"  {escape(item['pipeline'])}: {escape(item['reason'])}")
+    for result in d["builds"]:
+        _build_view(result)
+    for name, error in d["errors"].items():
+        console.print(f"  [red]{escape(name)}[/]: {escape(error)}")
+    for name, warning in d["failing"].items():
+        console.print(f"  [yellow]failing[/] {escape(name)}: {escape(warning)}")
