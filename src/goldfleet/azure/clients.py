@@ -19,6 +19,7 @@ from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
 from azure.mgmt.desktopvirtualization.aio import DesktopVirtualizationMgmtClient
 from azure.mgmt.imagebuilder.aio import ImageBuilderClient
+from azure.mgmt.msi.aio import ManagedServiceIdentityClient
 from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
@@ -128,6 +129,13 @@ class ClientFactory:
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> DesktopVirtualizationMgmtClient:
         return DesktopVirtualizationMgmtClient(
+            self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
+        )
+
+    def managed_identities(
+        self, tenant_id: str, subscription_id: str, ref: CredentialRef
+    ) -> ManagedServiceIdentityClient:
+        return ManagedServiceIdentityClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
 

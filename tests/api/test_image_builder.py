@@ -1,0 +1,192 @@
+"""Building the monthly image with Azure VM Image Builder end to end, through the CLI against the
+emulator: built-in and custom scripts producing a replicated version with provenance, a failing
+customization reported with its log, a build time-out, a checksum mismatch and a staging group
+that is not empty refused before anything is created, and a new marketplace version that
+triggers a scheduled build."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.api.estate import (
+    APP,
+    CONFIG,
+    PROVIDER,
+    PROVIDER_SUB,
+    SECRET,
+    applied_estate,
+    environment,
+    runner,
+)
+from tests.conftest import sdk_kwargs, secret_credential
+
+PIPELINE = "win11-avd-monthly"
+BUILD_GROUP = "rg-goldfleet-build"
+STAGING = ("rg-goldfleet-images", "gal_northwind_staging", "win11-24h2-avd-m365")
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    with applied_estate(
+        tmp_path_factory.mktemp("estate"), tmp_path_factory.mktemp("applied")
+    ) as emu:
+        emu.applied = emu.control("GET", "/state")  # type: ignore[attr-defined]
+        yield emu
+
+
+@pytest.fixture
+def goldfleet(estate, tmp_path):
+    yield runner(environment(estate, tmp_path / "state"))
+    estate.control("PUT", "/state", estate.applied)
+    estate.control("DELETE", "/guest/failures")
+
+
+def credential(estate):
+    return secret_credential(estate, APP, PROVIDER, SECRET)
+
+
+def compute(estate):
+    from azure.mgmt.compute import ComputeManagementClient
+
+    return ComputeManagementClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+
+
+def templates(estate) -> list[str]:
+    from azure.mgmt.imagebuilder import ImageBuilderClient
+
+    client = ImageBuilderClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+    return [t.name for t in client.virtual_machine_image_templates.list()]
+
+
+def groups(estate) -> list[str]:
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    client = ResourceManagementClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+    return sorted(g.name for g in client.resource_groups.list())
+
+
+def staging_versions(estate) -> list[str]:
+    return [v.name for v in compute(estate).gallery_image_versions.list_by_gallery_image(*STAGING)]
+
+
+def config_with(tmp_path, old: str, new: str):
+    """A copy of the example configuration with one edit."""
+    copy = tmp_path / "config"
+    shutil.copytree(CONFIG, copy)
+    images = copy / "images.yaml"
+    text = images.read_text()
+    assert old in text
+    images.write_text(text.replace(old, new, 1))
+    return copy
+
+
+def build(goldfleet, *args: str, check: bool = True):
+    config = () if "-c" in args else ("-c", str(CONFIG))
+    return goldfleet("image", "build", PIPELINE, "-o", "json", *config, *args, check=check)
+
+
+def test_a_build_with_builtin_and_custom_scripts_gives_a_replicated_version_with_provenance(
+    goldfleet, estate
+):
+    before = groups(estate)
+    result = json.loads(build(goldfleet).stdout)
+    assert result["state"] == "succeeded", result
+    assert result["stage"] == "replicated"
+    version = result["version"]
+    assert staging_versions(estate) == [version]
+    made = compute(estate).gallery_image_versions.get(*STAGING, version)
+    assert made.tags["gf-builder"] == "imageBuilder"
+    assert made.tags["gf-source"].startswith(
+        "marketplace:MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:"
+    )
+    assert not made.tags["gf-source"].endswith(":latest")  # the exact version
+    assert made.tags["gf-steps"].startswith("11:")
+    # the steps ran, in order, on the build VM: their effects are in the version's contents
+    contents = estate.control("GET", "/state")["sections"]["guest"]["contents"][made.id.lower()]
+    ran = [c["name"] for c in contents["customizations"]]
+    assert "Northwind line-of-business apps" in ran
+    assert {"Northwind.Dispatch", "Northwind.Timesheets"} <= set(contents["apps"])
+    assert contents["sysprep"] == "generalized"
+    # provenance in the store: every step with its hash, a duration and exit code 0
+    shown = json.loads(
+        goldfleet(
+            "image", "version", "show", f"{PIPELINE}:{version}", "-c", str(CONFIG), "-o", "json"
+        ).stdout
+    )
+    steps = shown["provenance"]["provenance"]["steps"]
+    assert len(steps) == 11
+    assert all(len(s["sha256"]) == 64 and s["exitCode"] == 0 for s in steps), steps
+    assert all(s["durationSeconds"] and s["durationSeconds"] > 0 for s in steps)
+    lob = next(s for s in steps if s["name"] == "Northwind line-of-business apps")
+    assert lob["uri"].endswith("/install-lob-apps.ps1")
+    # nothing temporary is left: no template, no staging group; goldfleet's identity stays
+    assert templates(estate) == []
+    assert groups(estate) == before
+
+
+def test_a_failing_customization_is_reported_with_its_log(goldfleet, estate):
+    estate.control(
+        "POST",
+        "/guest/failures",
+        {
+            "match": "teamsbootstrapper.exe",
+            "exitCode": 5,
+            "stderr": "Teams bootstrapper: 0x80070005",
+        },
+    )
+    done = build(goldfleet, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["state"] == "failed"
+    assert "Packer build command has failed" in result["error"]
+    failed = [s for s in result["steps"] if s["exitCode"] not in (0, None)]
+    assert [(s["name"], s["exitCode"]) for s in failed] == [("teamsOptimization", 5)]
+    shown = goldfleet("image", "build-log", result["build"]).stdout
+    assert "0x80070005" in shown
+    assert "Script exited with non-zero exit status: 5" in shown
+    assert staging_versions(estate) == []
+    assert templates(estate) == []
+
+
+def test_a_build_that_exceeds_its_timeout_fails(goldfleet, estate, tmp_path):
+    config = config_with(tmp_path, "timeoutMinutes: 240", "timeoutMinutes: 20")
+    done = build(goldfleet, "-c", str(config), check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert "context deadline exceeded" in result["error"]
+    assert staging_versions(estate) == []
+    assert templates(estate) == []
+
+
+def test_a_checksum_mismatch_is_refused_before_anything_is_created(goldfleet, estate, tmp_path):
+    config = config_with(
+        tmp_path,
+        "sha256: 74718b3b66c591e91068c2003b49752d94b6b3940b918fe8c654b060514fd6f7",
+        "sha256: " + "0" * 64,
+    )
+    estate.control("DELETE", "/requests")
+    done = build(goldfleet, "-c", str(config), check=False)
+    assert done.returncode != 0
+    assert "install-lob-apps.ps1" in done.stderr and "0" * 64 in done.stderr
+    writes = [
+        e
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] in ("PUT", "POST", "PATCH", "DELETE")
+    ]
+    assert writes == []
+
+
+def test_a_staging_group_that_is_not_empty_is_refused(goldfleet, estate, tmp_path):
+    config = config_with(
+        tmp_path,
+        "    timeoutMinutes: 240\n",
+        "    timeoutMinutes: 240\n    stagingResourceGroup: rg-goldfleet-build\n",
+    )
+    done = build(goldfleet, "-c", str(config), check=False)
+    assert done.returncode != 0
+    assert "stagingResourceGroup 'rg-goldfleet-build' holds" in done.stderr
+    assert "nothing was created" in done.stderr
+    assert templates(estate) == []
