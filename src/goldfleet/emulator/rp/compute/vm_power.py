@@ -14,9 +14,10 @@ from typing import Any
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
+from goldfleet.emulator.guest.contents import put_contents
 from goldfleet.emulator.rp.compute import machine_errors as errors
 from goldfleet.emulator.rp.compute import machine_operations, quota, vm_backend
-from goldfleet.emulator.rp.compute.machine_contents import contents_for
+from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
 from goldfleet.emulator.rp.compute.machine_timing import seconds
 from goldfleet.emulator.rp.compute.managed_image_backend import is_generalized
 from goldfleet.emulator.rp.compute.operations import Caller
@@ -76,7 +77,17 @@ def _powered(world: World, args: dict[str, Any]) -> None:
     vm = world.store.get(args["id"])
     if vm is not None and machine_operations.generation(vm) == int(args["gen"]):
         vm.meta["power"] = args["power"]
+        if args["power"] == "running":
+            _booted(world, vm)
     machine_operations.finish(world, args["op"])
+
+
+def _booted(world: World, vm: StoredResource) -> None:
+    """Windows finishes what waited for a restart while it boots: no reboot is pending."""
+    contents = contents_for(world, vm.id)
+    if contents is not None and contents.pending_reboot:
+        contents.pending_reboot = False
+        put_contents(world, contents_key(world, vm.id), contents)
 
 
 def generalize(world: World, vm: StoredResource) -> None:
