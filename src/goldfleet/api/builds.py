@@ -432,6 +432,7 @@ def _build_provenance(
     outcome: dict[str, Any],
     started: datetime,
     finished: datetime | None,
+    builder: BuilderKind = BuilderKind.IMAGE_BUILDER,
 ) -> Provenance:
     ran = {s["name"]: s for s in outcome.get("steps") or []}
     return Provenance(
@@ -442,7 +443,7 @@ def _build_provenance(
             )
             for s in steps
         ),
-        builder=BuilderKind.IMAGE_BUILDER,
+        builder=builder,
         build_id=build_id,
         goldfleet_version=__version__,
         template_id=outcome.get("templateId"),
@@ -482,79 +483,43 @@ def _check_staging_group(
         )
 
 
-def build(
-    config_path: Path,
-    target: Target,
-    pipeline_name: str,
-    *,
-    scheduled: bool = False,
-    reason: str | None = None,
-    timeout: float | None = None,
-) -> BuildResult:
-    """Build a new version of the pipeline with Azure VM Image Builder, then distribute it.
-    Every user script is downloaded and checked, and the source resolved, before anything is
-    created."""
-    configuration = load_configuration(config_path).configuration
-    pipeline = pipeline_named(configuration, pipeline_name)
-    if pipeline.captures:
-        raise UserInputError(
-            f"the pipeline {pipeline.name!r} captures a master VM",
-            hint=f"goldfleet image capture {pipeline.name}",
-        )
-    settings = pipeline.build
-    if settings.builder != BuilderKind.IMAGE_BUILDER.value:
-        raise UserInputError(
-            f"the pipeline {pipeline.name!r} uses the {settings.builder!r} builder, which this"
-            " version of goldfleet cannot run yet; nothing was created",
-            hint="set build.builder: imageBuilder",
-        )
-    provider = configuration.provider
-    if provider is None:
-        raise UserInputError("the configuration has no provider tenant to build in")
-    tenant = configuration.tenant(settings.tenant)
-    steps = render_steps(target, pipeline.customizations)
-    source_spec, source, source_version = _source_spec(target, configuration, pipeline)
-    _check_staging_group(target, configuration, pipeline)
-    now = clock_for(target).now()
-    build_id, version, resumed = _start(
-        target, configuration, pipeline, BuilderKind.IMAGE_BUILDER, now, scheduled=scheduled
-    )
-    database = shared_database()
-    builds.update_build(database, build_id, _iso(now), source_version=source_version)
-    record = builds.get_build(database, build_id)
-    started = _parse(record.started_at if record else _iso(now))
-    first = release_targets(configuration, pipeline, now.date())[0]
-    draft = _build_provenance(pipeline, build_id, source, steps, {}, started, None)
-    spec = {
-        "buildId": build_id,
-        "pipeline": pipeline.name,
-        "version": version,
-        "tenantId": tenant.tenant_id,
-        "subscriptionId": settings.subscription_id,
-        "resourceGroup": settings.resource_group,
-        "location": settings.location,
-        "vmSize": settings.vm_size,
-        "osDiskSizeGb": settings.os_disk_size_gb,
-        "timeoutMinutes": int(settings.timeout.total_seconds() // 60),
-        "subnetId": str(settings.subnet_id) if settings.subnet_id else None,
-        "identityId": str(settings.identity_id) if settings.identity_id else None,
-        "stagingResourceGroup": settings.staging_resource_group,
-        "source": source_spec,
-        "steps": [
-            {
-                "name": s.name,
-                "kind": s.kind.value,
-                "builtin": s.builtin,
-                "uri": s.uri,
-                "sha256": s.sha256,
-                "text": s.script,
-                "arguments": script_arguments(s.parameters) if s.uri else "",
-                "parameters": {k: v for k, v in s.parameters},
-                "restartAfter": s.restart_after,
-            }
-            for s in steps
-        ],
-        "target": {
+def _image_of(source_spec: dict[str, Any]) -> dict[str, str]:
+    """A VM's image reference for Image Builder's ``source``."""
+    if source_spec["type"] == "PlatformImage":
+        return {k: source_spec[k] for k in ("publisher", "offer", "sku", "version")}
+    return {"id": source_spec.get("imageId") or source_spec["imageVersionId"]}
+
+
+def _step_spec(step: RenderedStep) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "kind": step.kind.value,
+        "builtin": step.builtin,
+        "uri": step.uri,
+        "sha256": step.sha256,
+        "text": step.script,
+        "arguments": script_arguments(step.parameters) if step.uri else "",
+        "parameters": dict(step.parameters),
+        "restartAfter": step.restart_after,
+    }
+
+
+def _image_builder_spec(
+    spec: dict[str, Any],
+    settings: Any,
+    first: Any,
+    pipeline: ImagePipeline,
+    source: SourceRecord,
+    draft: Provenance,
+) -> Any:
+    """Add what an Image Builder build needs to ``spec``; the workflow to run."""
+    from goldfleet.lifecycle import image_builder
+
+    spec.update(
+        timeoutMinutes=int(settings.timeout.total_seconds() // 60),
+        identityId=str(settings.identity_id) if settings.identity_id else None,
+        stagingResourceGroup=settings.staging_resource_group,
+        target={
             "galleryImageId": first.definition_id,
             "regions": [
                 {
@@ -566,11 +531,102 @@ def build(
             ],
             "excludeFromLatest": first.exclude_from_latest,
         },
-        "tags": {
-            **version_tags(pipeline.name, version, Stage.BUILT, source.reference),
+        tags={
+            **version_tags(pipeline.name, spec["version"], Stage.BUILT, source.reference),
             **to_tags(draft),
         },
+    )
+    return image_builder.build_with_image_builder
+
+
+def _direct_spec(
+    spec: dict[str, Any],
+    configuration: Configuration,
+    first: Any,
+    source_spec: dict[str, Any],
+    provider: Any,
+    draft: Provenance,
+) -> Any:
+    """Add what a direct build needs to ``spec``; the workflow to run."""
+    from goldfleet.lifecycle import capture as capturing
+    from goldfleet.lifecycle import direct_build
+    from goldfleet.lifecycle.distribute import target_to_json
+
+    definition = configuration.image_definition(first.definition)
+    spec.update(
+        tempGroup=capturing.temporary_group(spec["buildId"]),
+        machineRole="build VM",
+        image=_image_of(source_spec),
+        securityType=str(definition.security_type.value),
+        target=target_to_json(first),
+        release={
+            "pipeline": spec["pipeline"],
+            "version": spec["version"],
+            "providerTenant": provider.tenant_id,
+            "extraTags": to_tags(draft),
+            "endOfLife": None,
+        },
+    )
+    return direct_build.build_direct
+
+
+def build(
+    config_path: Path,
+    target: Target,
+    pipeline_name: str,
+    *,
+    scheduled: bool = False,
+    reason: str | None = None,
+    timeout: float | None = None,
+) -> BuildResult:
+    """Build a new version of the pipeline - with Azure VM Image Builder, or (``direct``) on
+    goldfleet's own build VM - then distribute it. Every user script is downloaded and checked,
+    the source resolved and the staging group checked, before anything is created."""
+    configuration = load_configuration(config_path).configuration
+    pipeline = pipeline_named(configuration, pipeline_name)
+    if pipeline.captures:
+        raise UserInputError(
+            f"the pipeline {pipeline.name!r} captures a master VM",
+            hint=f"goldfleet image capture {pipeline.name}",
+        )
+    settings = pipeline.build
+    kind = BuilderKind(settings.builder)
+    provider = configuration.provider
+    if provider is None:
+        raise UserInputError("the configuration has no provider tenant to build in")
+    tenant = configuration.tenant(settings.tenant)
+    steps = render_steps(target, pipeline.customizations)
+    source_spec, source, source_version = _source_spec(target, configuration, pipeline)
+    if kind is BuilderKind.IMAGE_BUILDER:
+        _check_staging_group(target, configuration, pipeline)
+    now = clock_for(target).now()
+    build_id, version, resumed = _start(
+        target, configuration, pipeline, kind, now, scheduled=scheduled
+    )
+    database = shared_database()
+    builds.update_build(database, build_id, _iso(now), source_version=source_version)
+    record = builds.get_build(database, build_id)
+    started = _parse(record.started_at if record else _iso(now))
+    first = release_targets(configuration, pipeline, now.date())[0]
+    draft = _build_provenance(pipeline, build_id, source, steps, {}, started, None, kind)
+    spec: dict[str, Any] = {
+        "buildId": build_id,
+        "pipeline": pipeline.name,
+        "version": version,
+        "tenantId": tenant.tenant_id,
+        "subscriptionId": settings.subscription_id,
+        "resourceGroup": settings.resource_group,
+        "location": settings.location,
+        "vmSize": settings.vm_size,
+        "osDiskSizeGb": settings.os_disk_size_gb,
+        "subnetId": str(settings.subnet_id) if settings.subnet_id else None,
+        "steps": [_step_spec(s) for s in steps],
+        "source": source_spec,
     }
+    if kind is BuilderKind.IMAGE_BUILDER:
+        workflow = _image_builder_spec(spec, settings, first, pipeline, source, draft)
+    else:
+        workflow = _direct_spec(spec, configuration, first, source_spec, provider, draft)
     if not resumed:
         audit.append(
             database,
@@ -581,36 +637,30 @@ def build(
             workflow_id=f"build:{build_id}",
             details={
                 "build": build_id,
-                "builder": "imageBuilder",
+                "builder": kind.value,
                 "source": source.reference,
                 "scheduled": scheduled,
                 "reason": reason,
             },
         )
-    from goldfleet.lifecycle import image_builder
-
     context = _context(target, configuration)
-    outcome = _run(
-        target,
-        build_id,
-        pipeline.name,
-        image_builder.build_with_image_builder,
-        context,
-        spec,
-        timeout=timeout,
-    )
+    outcome = _run(target, build_id, pipeline.name, workflow, context, spec, timeout=timeout)
     outcome = {**outcome, "version": version}
-    state = "succeeded" if outcome.get("runState") == "Succeeded" else "failed"
-    if state == "failed" and not outcome.get("error"):
-        outcome["error"] = (
-            f"Image Builder's run {outcome.get('runState')}"
-            f" ({outcome.get('runSubState')}): {outcome.get('message')}"
-        )
+    if kind is BuilderKind.IMAGE_BUILDER:
+        succeeded = outcome.get("runState") == "Succeeded"
+        if not succeeded and not outcome.get("error"):
+            outcome["error"] = (
+                f"Image Builder's run {outcome.get('runState')}"
+                f" ({outcome.get('runSubState')}): {outcome.get('message')}"
+            )
+    else:
+        succeeded = outcome.get("state") == "succeeded"
+    state = "succeeded" if succeeded else "failed"
     provenance = _build_provenance(
-        pipeline, build_id, source, steps, outcome, started, clock_for(target).now()
+        pipeline, build_id, source, steps, outcome, started, clock_for(target).now(), kind
     )
     release = None
-    if state == "succeeded":
+    if succeeded:
         release = create_release(
             config_path,
             target,
@@ -625,18 +675,11 @@ def build(
         pipeline.name,
         state,
         outcome,
-        provenance if state == "succeeded" else None,
+        provenance if succeeded else None,
         _iso(clock_for(target).now()),
     )
     return BuildResult(
-        build_id,
-        pipeline.name,
-        "imageBuilder",
-        state,
-        version,
-        outcome,
-        release,
-        outcome.get("error"),
+        build_id, pipeline.name, kind.value, state, version, outcome, release, outcome.get("error")
     )
 
 

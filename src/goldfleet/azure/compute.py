@@ -654,6 +654,7 @@ async def _power(
                 "powerOff": operations.begin_power_off,
                 "deallocate": operations.begin_deallocate,
                 "start": operations.begin_start,
+                "restart": operations.begin_restart,
                 "delete": operations.begin_delete,
             }[action]
             poller = await begin(group, name)
@@ -719,3 +720,14 @@ async def delete_vm(
     name: str,
 ) -> None:
     await _power(factory, tenant_id, subscription_id, ref, group, name, "delete")
+
+
+async def restart(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    group: str,
+    name: str,
+) -> None:
+    await _power(factory, tenant_id, subscription_id, ref, group, name, "restart")

@@ -183,6 +183,16 @@ async def run_command(
     }
 
 
+@engine.step("capture.restart", retry=engine.Retry(attempts=4))
+async def restart(context_json: dict[str, Any], spec: dict[str, Any]) -> None:
+    """Restart the machine (a step that asked for it, or the windowsRestart built-in)."""
+    call = StepCall(context_json, spec)
+    try:
+        await compute.restart(*call.args, spec["tempGroup"], CLONE_VM)
+    except AzureCallError as exc:
+        raise step_error(exc) from exc
+
+
 @engine.step("capture.power_state", retry=engine.Retry(attempts=4))
 async def power_state(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     call = StepCall(context_json, spec)
@@ -250,6 +260,74 @@ def _failed(outcome: dict[str, Any], error: str) -> dict[str, Any]:
     return {**outcome, "state": "failed", "error": error}
 
 
+def run_scripts(
+    context_json: dict[str, Any],
+    spec: dict[str, Any],
+    outcome: dict[str, Any],
+    scripts: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """Each script on the machine as Run Command ``gf-step-NN`` (a ``restartAfter`` step is
+    followed by a restart; the ``windowsRestart`` built-in is one), recorded in ``outcome``'s
+    steps; the failed outcome at the first that fails, else None."""
+    for index, step in enumerate(scripts, start=1):
+        if step.get("builtin") == "windowsRestart":  # a restart is the API's, not a script's
+            engine.run_async_step(restart, context_json, spec)
+            outcome["steps"].append(
+                {"name": step["name"], "exitCode": 0, "durationSeconds": None, "error": ""}
+            )
+            continue
+        ran = engine.run_async_step(
+            run_command, context_json, spec, f"gf-step-{index:02d}", step["text"]
+        )
+        outcome["steps"].append(
+            {
+                "name": step["name"],
+                "exitCode": ran["exitCode"],
+                "durationSeconds": _duration(ran),
+                "error": ran["error"],
+            }
+        )
+        if not ran["succeeded"]:
+            return _failed(
+                outcome,
+                f"the script {step['name']!r} failed (exit code {ran['exitCode']}):"
+                f" {ran['error'].strip() or ran['output'].strip()}",
+            )
+        if step.get("restartAfter"):
+            engine.run_async_step(restart, context_json, spec)
+    return None
+
+
+def seal(
+    context_json: dict[str, Any], spec: dict[str, Any], outcome: dict[str, Any]
+) -> dict[str, Any]:
+    """Sysprep the machine, wait for its shutdown, generalize it, and make the version in the
+    first target from it (waiting until that target's regions completed)."""
+    sysprep = engine.run_async_step(run_command, context_json, spec, "gf-sysprep", SYSPREP_SCRIPT)
+    if not sysprep["succeeded"]:
+        return _failed(
+            outcome,
+            f"sysprep failed on the {spec.get('machineRole', 'clone')} (exit code"
+            f" {sysprep['exitCode']}): {sysprep['error'].strip() or sysprep['output'].strip()}",
+        )
+    state = _wait_until_stopped(context_json, spec)
+    if state not in ("stopped", "deallocated"):
+        return _failed(outcome, f"the machine did not shut down after sysprep (it is {state})")
+    vm_id = engine.run_async_step(generalize, context_json, spec)
+    target = distribute.target_from_json(spec["target"])
+    release = {**spec["release"], "sourceId": vm_id}
+    replicated = distribute.replicate(context_json, target, release)
+    outcome["versionId"] = replicated.get("versionId")
+    outcome["replication"] = replicated
+    if replicated["state"] != "Completed":
+        return _failed(
+            outcome,
+            f"the version did not replicate in {target.definition}: "
+            f"{replicated.get('error') or replicated.get('failedRegions')}",
+        )
+    return {**outcome, "state": "succeeded"}
+
+
 @engine.workflow("image.capture")
 def capture(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The capture; its temporary group is always removed (see the module's docstring)."""
@@ -282,48 +360,9 @@ def _capture(
         outcome["report"] = findings.to_json()
         if findings.blocked and not spec.get("override"):
             return {**outcome, "state": "blocked", "error": "the pre-sysprep checks failed"}
-        for index, step in enumerate(spec.get("scripts") or [], start=1):
-            ran = engine.run_async_step(
-                run_command, context_json, spec, f"gf-step-{index:02d}", step["text"]
-            )
-            outcome["steps"].append(
-                {
-                    "name": step["name"],
-                    "exitCode": ran["exitCode"],
-                    "durationSeconds": _duration(ran),
-                    "error": ran["error"],
-                }
-            )
-            if not ran["succeeded"]:
-                return _failed(
-                    outcome,
-                    f"the script {step['name']!r} failed on the clone (exit code "
-                    f"{ran['exitCode']}): {ran['error'].strip() or ran['output'].strip()}",
-                )
-        sysprep = engine.run_async_step(
-            run_command, context_json, spec, "gf-sysprep", SYSPREP_SCRIPT
-        )
-        if not sysprep["succeeded"]:
-            return _failed(
-                outcome,
-                f"sysprep failed on the clone (exit code {sysprep['exitCode']}): "
-                f"{sysprep['error'].strip() or sysprep['output'].strip()}",
-            )
-        state = _wait_until_stopped(context_json, spec)
-        if state not in ("stopped", "deallocated"):
-            return _failed(outcome, f"the clone did not shut down after sysprep (it is {state})")
-        vm_id = engine.run_async_step(generalize, context_json, spec)
-        target = distribute.target_from_json(spec["target"])
-        release = {**spec["release"], "sourceId": vm_id}
-        replicated = distribute.replicate(context_json, target, release)
-        outcome["versionId"] = replicated.get("versionId")
-        outcome["replication"] = replicated
-        if replicated["state"] != "Completed":
-            return _failed(
-                outcome,
-                f"the version did not replicate in {target.definition}: "
-                f"{replicated.get('error') or replicated.get('failedRegions')}",
-            )
-        return {**outcome, "state": "succeeded"}
+        failed = run_scripts(context_json, spec, outcome, spec.get("scripts") or [])
+        if failed is not None:
+            return failed
+        return seal(context_json, spec, outcome)
     except GoldfleetError as exc:
         return _failed(outcome, str(exc))
