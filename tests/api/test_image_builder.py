@@ -190,3 +190,63 @@ def test_a_staging_group_that_is_not_empty_is_refused(goldfleet, estate, tmp_pat
     assert "stagingResourceGroup 'rg-goldfleet-build' holds" in done.stderr
     assert "nothing was created" in done.stderr
     assert templates(estate) == []
+
+
+MONTHLY = """  schedule:
+    type: monthlyWeekday
+    week: 2
+    weekday: Tue
+    offsetDays: 1
+    at: "06:00"
+    timeZone: Europe/London
+"""
+ON_NEW_SOURCE = """  schedule:
+    type: newSourceVersion
+    checkEvery: 60
+"""
+
+
+def test_a_new_marketplace_version_triggers_a_scheduled_build(goldfleet, estate, tmp_path):
+    config = str(config_with(tmp_path, MONTHLY, ON_NEW_SOURCE))
+
+    def tick() -> dict:
+        return json.loads(goldfleet("image", "schedule", "-c", config, "-o", "json").stdout)
+
+    first = tick()  # never built: the source's latest version is new to it
+    assert [d["pipeline"] for d in first["due"]] == [PIPELINE]
+    assert [b["state"] for b in first["builds"]] == ["succeeded"]
+    november = first["due"][0]["sourceVersion"]
+    assert november.endswith(".261110")  # November 2026's Patch Tuesday
+    assert tick()["due"] == []  # nothing new: nothing to build
+    # December's Patch Tuesday publishes a new version of the marketplace image
+    estate.control("PUT", "/clock", {"now": "2026-12-08T19:00:00Z"})
+    third = tick()
+    assert [d["pipeline"] for d in third["due"]] == [PIPELINE]
+    december = third["due"][0]["sourceVersion"]
+    assert december.endswith(".261208") and december != november
+    assert f"last built from {november}" in third["due"][0]["reason"]
+    built = third["builds"][0]
+    assert built["state"] == "succeeded", built
+    made = compute(estate).gallery_image_versions.get(*STAGING, built["version"])
+    assert made.tags["gf-source"].endswith(f":{december}")
+    assert tick()["due"] == []
+
+
+def test_the_direct_builder_builds_on_goldfleets_own_vm(goldfleet, estate, tmp_path):
+    config = config_with(
+        tmp_path, "    timeoutMinutes: 240\n", "    timeoutMinutes: 240\n    builder: direct\n"
+    )
+    before = groups(estate)
+    result = json.loads(build(goldfleet, "-c", str(config)).stdout)
+    assert result["state"] == "succeeded", result
+    assert result["builder"] == "direct" and result["stage"] == "replicated"
+    made = compute(estate).gallery_image_versions.get(*STAGING, result["version"])
+    assert made.tags["gf-builder"] == "direct"
+    contents = estate.control("GET", "/state")["sections"]["guest"]["contents"][made.id.lower()]
+    assert {"Northwind.Dispatch", "Northwind.Timesheets"} <= set(contents["apps"])
+    assert contents["sysprep"] == "generalized" and not contents["pending_reboot"]
+    ran = [s["name"] for s in result["steps"]]
+    assert ran[-1] == "windowsRestart" and len(ran) == 11
+    assert all(s["exitCode"] == 0 for s in result["steps"])
+    assert groups(estate) == before  # the temporary group is gone
+    assert templates(estate) == []  # Image Builder was not used

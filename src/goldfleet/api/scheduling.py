@@ -97,7 +97,11 @@ def tick(config_path: Path, target: Target, timeout: float | None = None) -> Tic
         pipeline = next(p for p in scheduled if p.name == item.pipeline)
         try:
             if pipeline.captures:
-                results.append(builds.capture(config_path, target, item.pipeline, timeout=timeout))
+                results.append(
+                    builds.capture(
+                        config_path, target, item.pipeline, scheduled=True, timeout=timeout
+                    )
+                )
             else:
                 results.append(
                     builds.build(
