@@ -41,6 +41,11 @@ def test_demo_reads_every_tenant_of_the_example_estate():
     assert "Release win11-avd-monthly:" in output and "win11-avd: Completed" in output
     assert "win11-avd-fabrikam: Skipped frozen" in output  # Fabrikam's peak-season freeze
     assert "hash chain intact" in output
+    # it starts with a capture of the master VM and a scheduled Image Builder build
+    assert (
+        "(capture): succeeded" in output and "pre-sysprep checks on the clone: all clear" in output
+    )
+    assert "win11-avd-monthly is due" in output and "(imageBuilder): succeeded" in output
 
 
 def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):

@@ -2,9 +2,10 @@
 
 Today: start the emulator with the example MSP estate, read every tenant through the Azure SDK,
 validate the example configuration, plan, apply durably on the engine (resource groups,
-galleries, image definitions), plan again (nothing left to do), release an image version to
-every region and tenant of the monthly pipeline, and check the audit trail. Later stages
-extend it until it tells the whole story.
+galleries, image definitions), plan again (nothing left to do), capture the legal master VM
+without touching it, let the build scheduler build the monthly image with Azure Image Builder
+and release it to every region and tenant, and check the audit trail. Later stages extend it
+until it tells the whole story.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldfleet.api import changes, images, status
+from goldfleet.api import builds, changes, scheduling, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
 from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
@@ -28,12 +29,7 @@ from goldfleet.emulator import load_scenario
 
 EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
 SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials reference
-DEMO_PIPELINE = "win11-avd-monthly"
-# The image the example estate's monthly build produced (seeded in msp-estate.yaml).
-DEMO_SOURCE = (
-    "/subscriptions/5a1b7c3d-0001-4e8f-9a0b-1c2d3e4f5a01/resourceGroups/rg-goldfleet-build"
-    "/providers/Microsoft.Compute/images/img-win11-avd-2026-11"
-)
+CAPTURE_PIPELINE = "win11-legal-capture"  # captures the estate's master VM
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,8 @@ class DemoResult:
     first_plan: changes.PlanResult
     applied: changes.ApplyResult
     second_plan: changes.PlanResult
-    release: images.ReleaseResult
+    capture: builds.BuildResult
+    schedule: scheduling.Tick
     audit: status.AuditView
     requests: int
 
@@ -96,8 +93,10 @@ def run_demo(
         say("apply", applied)
         second = changes.plan(config_path, target)
         say("replan", second)
-        release = images.create_release(config_path, target, DEMO_PIPELINE, DEMO_SOURCE)
-        say("release", release)
+        captured = builds.capture(config_path, target, CAPTURE_PIPELINE)
+        say("capture", captured)
+        tick = scheduling.tick(config_path, target)
+        say("schedule", tick)
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")
@@ -108,7 +107,8 @@ def run_demo(
         first,
         applied,
         second,
-        release,
+        captured,
+        tick,
         trail,
         int(counters.get("requests", 0)),
     )

@@ -27,6 +27,40 @@ def _estate(tenants: Any) -> None:
         console.print(tree)
 
 
+def _release(release: Any) -> None:
+    console.print(f"Release {release.release_id} is {release.outcome.get('stage')}:")
+    for target, outcome in release.outcome["targets"].items():
+        regions = outcome.get("regions") or {}
+        where = ", ".join(sorted(regions)) if regions else ""
+        why = outcome.get("reason") or outcome.get("fix") or ""
+        console.print(f"  {target}: {outcome['state']} {where}{why}", highlight=False)
+
+
+def _build(result: Any) -> None:
+    d = result.to_json()
+    console.print(
+        f"Build {d['build']} ({d['builder']}): {d['state']}, version {d['version']}",
+        highlight=False,
+    )
+    report = d.get("report")
+    if report is not None:
+        blocking = [f["check"] for f in report["findings"] if f["blocks"]]
+        verdict = "blocked by " + ", ".join(blocking) if blocking else "all clear"
+        console.print(f"  pre-sysprep checks on the clone: {verdict}", highlight=False)
+    steps = d.get("steps") or []
+    if steps:
+        timed = sum(s.get("durationSeconds") or 0 for s in steps)
+        console.print(
+            f"  {len(steps)} customizations, {timed / 60:.0f} simulated minutes, provenance in"
+            " the version's tags and the store",
+            highlight=False,
+        )
+    if d.get("error"):
+        console.print(f"  [red]error[/]: {d['error']}", highlight=False)
+    if result.release is not None:
+        _release(result.release)
+
+
 def _stage(name: str, value: Any) -> None:
     if name == "validated":
         counts = {"tenants": len(value.configuration.tenants), "files": len(value.files)}
@@ -54,16 +88,19 @@ def _stage(name: str, value: Any) -> None:
     elif name == "replan":
         console.print(Rule("5. Plan again"))
         render_plan(value.plan.to_json())
-    elif name == "release":
-        console.print(Rule("6. Release an image version"))
-        console.print(f"Release {value.release_id} is {value.outcome.get('stage')}:")
-        for target, outcome in value.outcome["targets"].items():
-            regions = outcome.get("regions") or {}
-            where = ", ".join(sorted(regions)) if regions else ""
-            why = outcome.get("reason") or outcome.get("fix") or ""
-            console.print(f"  {target}: {outcome['state']} {where}{why}", highlight=False)
+    elif name == "capture":
+        console.print(Rule("6. Capture the master VM, without touching it"))
+        _build(value)
+    elif name == "schedule":
+        console.print(Rule("7. The build scheduler: Azure Image Builder, then release"))
+        for item in value.due:
+            console.print(f"{item.pipeline} is due: {item.reason}", highlight=False)
+        for result in value.results:
+            _build(result)
+        for pipeline, error in value.errors.items():
+            console.print(f"[red]{pipeline}[/]: {error}", highlight=False)
     elif name == "audit":
-        console.print(Rule("7. Audit trail"))
+        console.print(Rule("8. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"
         console.print(f"{len(value.entries)} entries, hash chain {verdict}.")
 
@@ -77,10 +114,11 @@ def demo(
     ] = EXAMPLE_CONFIGURATION,
 ) -> None:
     """Start the embedded emulator with the example MSP estate, then validate, plan and apply
-    the example configuration against it."""
+    the example configuration against it, capture the master VM and run the build scheduler."""
     result = api.run_demo(scenario, config, on_stage=_stage)
+    made = [result.capture, *result.schedule.results]
+    versions = ", ".join(f"{r.pipeline} {r.version} ({r.state})" for r in made)
     console.print(
         f"\nDone: {len(result.tenants)} tenants, {len(result.applied.applied)} changes applied, "
-        f"release {result.release.version} distributed, {result.requests} requests served by "
-        "the emulator."
+        f"versions {versions}, {result.requests} requests served by the emulator."
     )
