@@ -79,9 +79,9 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
             "apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", "-o", "json"
         ).stdout
     )
-    assert len(applied["applied"]) == 25 and applied["ranIn"] == "worker"
+    assert len(applied["applied"]) == 26 and applied["ranIn"] == "worker"
     writes = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
-    assert len(writes) == 25 and all(e["status"] in (200, 201) for e in writes)
+    assert len(writes) == 26 and all(e["status"] in (200, 201) for e in writes)
 
     again = json.loads(goldfleet("plan", "-c", str(CONFIG), "-o", "json").stdout)
     assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 30}
