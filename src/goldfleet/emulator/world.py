@@ -71,17 +71,31 @@ class World:
         # resource type (lower-case) -> callbacks run after a resource of that type is deleted
         self.deletion_hooks: dict[str, list[Callable[[World, StoredResource], None]]] = {}
         self.max_body_bytes = 4 * 1024 * 1024
+        self._as_of: float | None = None
 
     # --- time -----------------------------------------------------------------------------
     def now(self) -> float:
+        """Simulated POSIX seconds; while a transition runs, the instant it was due (so what it
+        stamps - an operation's end, a run command's end time - is when it happened, however
+        late the next request made it run)."""
+        if self._as_of is not None:
+            return self._as_of
         return self.clock.timestamp()
 
     def now_dt(self) -> datetime:
-        return self.clock.now()
+        return datetime.fromtimestamp(self.now(), UTC)
 
     def advance_to_now(self) -> int:
-        """Run the state transitions that are due at the current simulated time."""
-        return self.scheduler.run_due(self, self.now())
+        """Run the state transitions that are due at the current simulated time, each at the
+        instant it was due."""
+        return self.scheduler.run_due(self, self.clock.timestamp(), self._run_as_of)
+
+    def _run_as_of(self, due: float, run: Callable[[], None]) -> None:
+        self._as_of = due
+        try:
+            run()
+        finally:
+            self._as_of = None
 
     def delete_resource(self, resource_id: str) -> StoredResource | None:
         """Remove a resource and run what its provider must do when it goes (e.g. principals)."""

@@ -40,12 +40,26 @@ class Scheduler:
     def next_due(self) -> float | None:
         return self._queue[0].due if self._queue else None
 
-    def run_due(self, world: Any, now: float) -> int:
-        """Run every event due at or before ``now``; returns how many ran."""
+    def run_due(
+        self,
+        world: Any,
+        now: float,
+        as_of: Callable[[float, Callable[[], None]], None] | None = None,
+    ) -> int:
+        """Run every event due at or before ``now``, in order; ``as_of(due, run)`` runs each
+        (the world uses it to read its clock as the event's due instant). Returns how many."""
         ran = 0
         while self._queue and self._queue[0].due <= now:
             event = heapq.heappop(self._queue)
-            self._handlers[event.kind](world, event.args)
+            handler = self._handlers[event.kind]
+
+            def run(event: Event = event, handler: Any = handler) -> None:
+                handler(world, event.args)
+
+            if as_of is None:
+                run()
+            else:
+                as_of(event.due, run)
             ran += 1
         return ran
 
