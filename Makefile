@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan_scale.py
 	$(BIN)/python bench/engine_overhead.py
 	$(BIN)/python bench/distribution.py
+	$(BIN)/python bench/builds.py
 
 clean:
 	rm -rf $(VENV) $(AZ_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -74,7 +74,7 @@ def test_apply_is_carried_out_by_postgres_workers(cluster, tmp_path):
             runs = json.loads(goldfleet("status", "-o", "json").stdout)
             assert {r["state"] for r in runs} == {"SUCCESS"}
             assert {r["worker"] for r in runs} <= {"w1", "w2"}
-            assert "intact (28 entries)" in goldfleet("audit", "verify").stdout
+            assert "intact (29 entries)" in goldfleet("audit", "verify").stdout
             puts = [e for e in emu.control("GET", "/requests")["value"] if e["method"] == "PUT"]
             assert len(puts) == 26  # each change sent once
         finally:
