@@ -250,3 +250,23 @@ def test_the_direct_builder_builds_on_goldfleets_own_vm(goldfleet, estate, tmp_p
     assert all(s["exitCode"] == 0 for s in result["steps"])
     assert groups(estate) == before  # the temporary group is gone
     assert templates(estate) == []  # Image Builder was not used
+
+
+def test_a_schedule_that_keeps_failing_is_reported_and_stays_scheduled(goldfleet, estate, tmp_path):
+    config = str(config_with(tmp_path, MONTHLY, ON_NEW_SOURCE))
+    estate.control("POST", "/guest/failures", {"match": "teamsbootstrapper.exe", "exitCode": 3})
+
+    def tick() -> dict:
+        done = goldfleet("image", "schedule", "-c", config, "-o", "json")
+        return json.loads(done.stdout)
+
+    first = tick()
+    assert [b["state"] for b in first["builds"]] == ["failed"] and first["failing"] == {}
+    estate.control("PUT", "/clock", {"advanceSeconds": 3700})  # past checkEvery: retried
+    second = tick()
+    assert [b["state"] for b in second["builds"]] == ["failed"]
+    assert PIPELINE in second["failing"]  # alertAfterFailures: 2 (the default)
+    estate.control("PUT", "/clock", {"advanceSeconds": 3700})
+    third = tick()
+    assert [d["pipeline"] for d in third["due"]] == [PIPELINE]  # still scheduled
+    assert third["due"][0]["warning"]

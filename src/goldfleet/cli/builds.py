@@ -52,9 +52,10 @@ def _build_view(d: dict[str, Any]) -> None:
         console.print(f"  error: {escape(d['error'])}")
     if d.get("release"):
         console.print(f"  release {escape(d['release'])}: {d.get('stage')}")
-    console.print(
-        f"  temporary resources removed: {'yes' if d.get('cleanedUp') is not None else 'no'}"
-    )
+    if d.get("cleanedUp") is not None:  # captures and direct builds; a template always goes
+        console.print(
+            f"  temporary resource group removed: {'yes' if d['cleanedUp'] else 'gone already'}"
+        )
 
 
 @image_app.command("capture")
