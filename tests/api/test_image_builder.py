@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from tests.api.estate import (
     APP,
     CONFIG,
+    FAST,
     PROVIDER,
     PROVIDER_SUB,
     SECRET,
@@ -270,3 +275,41 @@ def test_a_schedule_that_keeps_failing_is_reported_and_stays_scheduled(goldfleet
     third = tick()
     assert [d["pipeline"] for d in third["due"]] == [PIPELINE]  # still scheduled
     assert third["due"][0]["warning"]
+
+
+def _requests(estate, method: str, fragment: str) -> list[dict]:
+    return [
+        e
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == method and fragment in e["path"].lower()
+    ]
+
+
+@pytest.mark.parametrize(
+    "step", [("PUT", "/imagetemplates/it-goldfleet-"), ("POST", "/run")], ids=["submit", "run"]
+)
+def test_a_crash_mid_build_resumes_the_same_build_with_one_run(goldfleet, estate, step):
+    method, fragment = step
+    estate.control("DELETE", "/requests")
+    estate.control("PUT", "/clock", {"speed": 200})  # slow enough to be caught at the step
+    process = subprocess.Popen(
+        [sys.executable, "-m", "goldfleet", "image", "build", PIPELINE, "-c", str(CONFIG)],
+        env=goldfleet.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not _requests(estate, method, fragment) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _requests(estate, method, fragment), f"the build never reached {fragment}"
+    estate.control("PUT", "/clock", {"speed": FAST})
+    result = json.loads(build(goldfleet).stdout)  # the same command resumes the same build
+    assert result["state"] == "succeeded", result
+    assert staging_versions(estate) == [result["version"]]
+    runs = [e for e in _requests(estate, "POST", "/run") if e["status"] < 300]
+    assert len(runs) == 1  # the template ran once
+    assert templates(estate) == []
