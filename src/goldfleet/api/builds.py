@@ -1,11 +1,12 @@
 """Making image versions: capture a master VM or build from a source, record the build and its
 provenance, then distribute the version as a release (``api/images.py``).
 
-Everything a user can get wrong is refused before anything is created: a pipeline of the wrong
-kind, a script whose download does not match its SHA-256, an unknown built-in. A build is one
-durable workflow (``lifecycle/capture.py``, ``lifecycle/image_builder.py``); its row in the
-store (``store/provenance.py``) says which, so that running the same command again after a
-crash resumes the build instead of starting another.
+Everything a user can get wrong is refused before anything is created (``api/build_inputs.py``):
+a pipeline of the wrong kind, a script whose download does not match its SHA-256, an unknown
+built-in, a staging group that is not empty. A build is one durable workflow
+(``lifecycle/capture.py``, ``lifecycle/image_builder.py``, ``lifecycle/direct_build.py``); its
+row in the store (``store/provenance.py``) says which, so that running the same command again
+after a crash resumes the build instead of starting another.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet import __version__, engine
+from goldfleet.api import build_inputs as inputs
 from goldfleet.api.images import (
     ReleaseResult,
     _context,
@@ -26,19 +28,13 @@ from goldfleet.api.images import (
     pipeline_named,
 )
 from goldfleet.api.session import Target, actor, clock_for, running_engine
-from goldfleet.azure import blobs, compute, imagebuilder, marketplace
+from goldfleet.azure import compute
 from goldfleet.config import load_configuration
-from goldfleet.domain.builtins import builtin_text
 from goldfleet.domain.configuration import Configuration
-from goldfleet.domain.customizations import RenderedStep, render, script_arguments
+from goldfleet.domain.customizations import RenderedStep
 from goldfleet.domain.errors import GoldfleetError, UserInputError
 from goldfleet.domain.images import (
-    Customization,
-    CustomizationKind,
-    GalleryVersionSource,
     ImagePipeline,
-    ManagedImageSource,
-    MarketplaceSource,
     MasterVmSource,
 )
 from goldfleet.domain.provenance import (
@@ -47,11 +43,10 @@ from goldfleet.domain.provenance import (
     SourceKind,
     SourceRecord,
     StepRecord,
-    source_record,
     step_record,
     to_tags,
 )
-from goldfleet.domain.releases import Stage, next_version, release_targets, version_tags
+from goldfleet.domain.releases import next_version, release_targets
 from goldfleet.store import audit
 from goldfleet.store import provenance as builds
 from goldfleet.store.db import shared_database
@@ -92,34 +87,6 @@ def _iso(now: datetime) -> str:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def render_steps(target: Target, steps: tuple[Customization, ...]) -> list[RenderedStep]:
-    """Every step as the exact text that will run; a user's script is downloaded and checked
-    against its SHA-256 now, before anything is created."""
-
-    async def fetch_all() -> list[RenderedStep]:
-        rendered = []
-        for step in steps:
-            if step.kind is CustomizationKind.BUILTIN:
-                try:
-                    template = builtin_text(step.builtin_name)
-                except KeyError:
-                    raise UserInputError(
-                        f"the step {step.name!r} names the built-in {step.builtin_name!r},"
-                        " which does not exist; nothing was created",
-                        hint="goldfleet config schema lists the built-in customizations",
-                    ) from None
-                rendered.append(render(step, template))
-            else:
-                rendered.append(await blobs.render_script_step(target.cloud, step))
-        return rendered
-
-    return asyncio.run(fetch_all())
-
-
-def _step_json(step: RenderedStep) -> dict[str, Any]:
-    return {"name": step.name, "text": step.script, "sha256": step.sha256}
 
 
 def _unfinished(pipeline: str, builder: str) -> builds.BuildRecord | None:
@@ -283,7 +250,7 @@ def capture(
         raise UserInputError("the configuration has no provider tenant to capture in")
     settings = pipeline.build
     tenant = configuration.tenant(settings.tenant)
-    steps = render_steps(target, settings.pre_sysprep_scripts)
+    steps = inputs.render_steps(target, settings.pre_sysprep_scripts)
     now = clock_for(target).now()
     build_id, version, resumed = _start(
         target, configuration, pipeline, BuilderKind.CAPTURE, now, scheduled=scheduled
@@ -310,7 +277,7 @@ def capture(
         "subnetId": str(settings.subnet_id) if settings.subnet_id else None,
         "override": override,
         "backup": settings.backup_master,
-        "scripts": [_step_json(s) for s in steps],
+        "scripts": [inputs.step_json(s) for s in steps],
         "target": target_to_json(first),
         "release": {
             "pipeline": pipeline.name,
@@ -366,64 +333,6 @@ def capture(
     )
 
 
-def _source_spec(
-    target: Target, configuration: Configuration, pipeline: ImagePipeline
-) -> tuple[dict[str, Any], SourceRecord, str | None]:
-    """Image Builder's ``source``, the exact source for provenance, and the source version
-    (what a ``newSourceVersion`` schedule compares)."""
-    source = pipeline.source
-    settings = pipeline.build
-    if isinstance(source, MarketplaceSource):
-        version = source.version
-        if version == "latest":
-            tenant = configuration.tenant(settings.tenant)
-
-            async def read() -> str | None:
-                factory = client_factory(target)
-                try:
-                    return await marketplace.latest_version(
-                        factory,
-                        tenant.tenant_id,
-                        settings.subscription_id,
-                        tenant.credential,
-                        settings.location,
-                        source.publisher,
-                        source.offer,
-                        source.sku,
-                    )
-                finally:
-                    await factory.close()
-
-            found = asyncio.run(read())
-            if found is None:
-                raise UserInputError(
-                    f"the marketplace image {source.publisher}:{source.offer}:{source.sku} has"
-                    f" no version in {settings.location}; nothing was created",
-                    hint="check the pipeline's source and build.location",
-                )
-            version = found
-        spec = {
-            "type": "PlatformImage",
-            "publisher": source.publisher,
-            "offer": source.offer,
-            "sku": source.sku,
-            "version": version,
-        }
-        return spec, source_record(source, version), version
-    if isinstance(source, ManagedImageSource):
-        image = str(source.image_id)
-        return {"type": "ManagedImage", "imageId": image}, source_record(source), image
-    if isinstance(source, GalleryVersionSource) and source.image_id is not None:
-        version_id = str(source.image_id)
-        spec = {"type": "SharedImageVersion", "imageVersionId": version_id}
-        return spec, source_record(source, version_id), version_id
-    raise UserInputError(
-        f"the pipeline {pipeline.name!r} builds from a source Image Builder cannot start from"
-        " here (a galleryVersion source needs its id); nothing was created",
-        hint="give source.id (a gallery image version id)",
-    )
-
-
 def _build_provenance(
     pipeline: ImagePipeline,
     build_id: str,
@@ -453,123 +362,6 @@ def _build_provenance(
     )
 
 
-def _check_staging_group(
-    target: Target, configuration: Configuration, pipeline: ImagePipeline
-) -> None:
-    """Image Builder adopts a staging resource group only when it is empty: refuse now, before
-    anything is created, rather than after the template failed to provision."""
-    settings = pipeline.build
-    group = settings.staging_resource_group
-    if not group:
-        return
-    tenant = configuration.tenant(settings.tenant)
-
-    async def read() -> list[str] | None:
-        factory = client_factory(target)
-        try:
-            return await imagebuilder.resources_in_group(
-                factory, tenant.tenant_id, settings.subscription_id, tenant.credential, group
-            )
-        finally:
-            await factory.close()
-
-    found = asyncio.run(read())
-    if found:
-        raise UserInputError(
-            f"the pipeline {pipeline.name!r}: build.stagingResourceGroup {group!r} holds"
-            f" {len(found)} resource(s) (first: {found[0]}); Image Builder needs it empty;"
-            " nothing was created",
-            hint="name an empty resource group, or leave stagingResourceGroup out",
-        )
-
-
-def _image_of(source_spec: dict[str, Any]) -> dict[str, str]:
-    """A VM's image reference for Image Builder's ``source``."""
-    if source_spec["type"] == "PlatformImage":
-        return {k: source_spec[k] for k in ("publisher", "offer", "sku", "version")}
-    return {"id": source_spec.get("imageId") or source_spec["imageVersionId"]}
-
-
-def _step_spec(step: RenderedStep) -> dict[str, Any]:
-    return {
-        "name": step.name,
-        "kind": step.kind.value,
-        "builtin": step.builtin,
-        "uri": step.uri,
-        "sha256": step.sha256,
-        "text": step.script,
-        "arguments": script_arguments(step.parameters) if step.uri else "",
-        "parameters": dict(step.parameters),
-        "restartAfter": step.restart_after,
-    }
-
-
-def _image_builder_spec(
-    spec: dict[str, Any],
-    settings: Any,
-    first: Any,
-    pipeline: ImagePipeline,
-    source: SourceRecord,
-    draft: Provenance,
-) -> Any:
-    """Add what an Image Builder build needs to ``spec``; the workflow to run."""
-    from goldfleet.lifecycle import image_builder
-
-    spec.update(
-        timeoutMinutes=int(settings.timeout.total_seconds() // 60),
-        identityId=str(settings.identity_id) if settings.identity_id else None,
-        stagingResourceGroup=settings.staging_resource_group,
-        target={
-            "galleryImageId": first.definition_id,
-            "regions": [
-                {
-                    "name": r.name,
-                    "replicas": r.replicas,
-                    "storageAccountType": first.storage_account_type,
-                }
-                for r in first.regions
-            ],
-            "excludeFromLatest": first.exclude_from_latest,
-        },
-        tags={
-            **version_tags(pipeline.name, spec["version"], Stage.BUILT, source.reference),
-            **to_tags(draft),
-        },
-    )
-    return image_builder.build_with_image_builder
-
-
-def _direct_spec(
-    spec: dict[str, Any],
-    configuration: Configuration,
-    first: Any,
-    source_spec: dict[str, Any],
-    provider: Any,
-    draft: Provenance,
-) -> Any:
-    """Add what a direct build needs to ``spec``; the workflow to run."""
-    from goldfleet.lifecycle import capture as capturing
-    from goldfleet.lifecycle import direct_build
-    from goldfleet.lifecycle.distribute import target_to_json
-
-    definition = configuration.image_definition(first.definition)
-    spec.update(
-        tempGroup=capturing.temporary_group(spec["buildId"]),
-        machineRole="build VM",
-        image=_image_of(source_spec),
-        securityType=str(definition.security_type.value),
-        target=target_to_json(first),
-        release={
-            "pipeline": spec["pipeline"],
-            "version": spec["version"],
-            "providerTenant": provider.tenant_id,
-            "extraTags": to_tags(draft),
-            "endOfLife": None,
-        },
-    )
-    return direct_build.build_direct
-
-
 def build(
     config_path: Path,
     target: Target,
@@ -595,10 +387,10 @@ def build(
     if provider is None:
         raise UserInputError("the configuration has no provider tenant to build in")
     tenant = configuration.tenant(settings.tenant)
-    steps = render_steps(target, pipeline.customizations)
-    source_spec, source, source_version = _source_spec(target, configuration, pipeline)
+    steps = inputs.render_steps(target, pipeline.customizations)
+    source_spec, source, source_version = inputs.source_spec(target, configuration, pipeline)
     if kind is BuilderKind.IMAGE_BUILDER:
-        _check_staging_group(target, configuration, pipeline)
+        inputs.check_staging_group(target, configuration, pipeline)
     now = clock_for(target).now()
     build_id, version, resumed = _start(
         target, configuration, pipeline, kind, now, scheduled=scheduled
@@ -620,13 +412,13 @@ def build(
         "vmSize": settings.vm_size,
         "osDiskSizeGb": settings.os_disk_size_gb,
         "subnetId": str(settings.subnet_id) if settings.subnet_id else None,
-        "steps": [_step_spec(s) for s in steps],
+        "steps": [inputs.step_spec(s) for s in steps],
         "source": source_spec,
     }
     if kind is BuilderKind.IMAGE_BUILDER:
-        workflow = _image_builder_spec(spec, settings, first, pipeline, source, draft)
+        workflow = inputs.image_builder_spec(spec, settings, first, pipeline, source, draft)
     else:
-        workflow = _direct_spec(spec, configuration, first, source_spec, provider, draft)
+        workflow = inputs.direct_spec(spec, configuration, first, source_spec, provider, draft)
     if not resumed:
         audit.append(
             database,
@@ -744,4 +536,4 @@ def sweep(config_path: Path, target: Target) -> list[str]:
     return removed
 
 
-__all__ = ["BuildResult", "build", "capture", "render_steps", "sweep"]
+__all__ = ["BuildResult", "build", "build_record", "capture", "sweep"]
