@@ -28,7 +28,7 @@ from goldfleet.api.images import (
     pipeline_named,
 )
 from goldfleet.api.session import Target, actor, clock_for, running_engine
-from goldfleet.azure import compute
+from goldfleet.azure import compute, imagebuilder
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.customizations import RenderedStep
@@ -447,6 +447,12 @@ def build(
             )
     else:
         succeeded = outcome.get("state") == "succeeded"
+    if succeeded and not outcome.get("versionId"):
+        succeeded = False
+        outcome["error"] = (
+            "the build ended without an image version (no run output"
+            f" {imagebuilder.RUN_OUTPUT!r}); nothing was released"
+        )
     state = "succeeded" if succeeded else "failed"
     provenance = _build_provenance(
         pipeline, build_id, source, steps, outcome, started, clock_for(target).now(), kind

@@ -659,10 +659,10 @@ async def _power(
             }[action]
             poller = await begin(group, name)
             await poller.result()
-    except ResourceNotFoundError:
+    except ResourceNotFoundError as exc:
         if action == "delete":
             return
-        raise
+        raise translate(exc, f"{action} of", vm_id) from exc
     except Exception as exc:
         raise translate(exc, f"{action} of", vm_id) from exc
 
