@@ -42,7 +42,6 @@ from goldfleet.domain.provenance import (
     Provenance,
     SourceKind,
     SourceRecord,
-    StepRecord,
     step_record,
     to_tags,
 )
@@ -194,36 +193,40 @@ def _report_text(report: dict[str, Any] | None) -> str | None:
     return "\n".join(lines)
 
 
-def _capture_provenance(
+def _provenance(
     pipeline: ImagePipeline,
     build_id: str,
+    source: SourceRecord,
     steps: list[RenderedStep],
     outcome: dict[str, Any],
     started: datetime,
     finished: datetime | None,
+    builder: BuilderKind,
 ) -> Provenance:
+    """How the version was made: ``outcome``'s steps give each step's duration and exit code."""
     ran = {s["name"]: s for s in outcome.get("steps") or []}
-    records: list[StepRecord] = [
-        step_record(
-            s, ran.get(s.name, {}).get("durationSeconds"), ran.get(s.name, {}).get("exitCode")
-        )
-        for s in steps
-    ]
-    source = pipeline.source
     return Provenance(
-        source=SourceRecord(
-            SourceKind.MASTER_VM,
-            str(source.vm_id) if isinstance(source, MasterVmSource) else "",
-            outcome.get("snapshotId"),
+        source=source,
+        steps=tuple(
+            step_record(
+                s, ran.get(s.name, {}).get("durationSeconds"), ran.get(s.name, {}).get("exitCode")
+            )
+            for s in steps
         ),
-        steps=tuple(records),
-        builder=BuilderKind.CAPTURE,
+        builder=builder,
         build_id=build_id,
         goldfleet_version=__version__,
+        template_id=outcome.get("templateId"),
         started=started,
         finished=finished,
         pipeline=pipeline.name,
     )
+
+
+def _master_source(pipeline: ImagePipeline, outcome: dict[str, Any]) -> SourceRecord:
+    source = pipeline.source
+    vm_id = str(source.vm_id) if isinstance(source, MasterVmSource) else ""
+    return SourceRecord(SourceKind.MASTER_VM, vm_id, outcome.get("snapshotId"))
 
 
 def capture(
@@ -261,8 +264,11 @@ def capture(
     from goldfleet.lifecycle.distribute import target_to_json
 
     first = release_targets(configuration, pipeline, now.date())[0]
-    draft = _capture_provenance(pipeline, build_id, steps, {}, started, None)
-    master = str(pipeline.source.vm_id)  # type: ignore[union-attr]
+    master_source = _master_source(pipeline, {})
+    draft = _provenance(
+        pipeline, build_id, master_source, steps, {}, started, None, BuilderKind.CAPTURE
+    )
+    master = master_source.reference
     spec = {
         "buildId": build_id,
         "pipeline": pipeline.name,
@@ -308,7 +314,16 @@ def capture(
     )
     finished = clock_for(target).now()
     state = str(outcome["state"])
-    provenance = _capture_provenance(pipeline, build_id, steps, outcome, started, finished)
+    provenance = _provenance(
+        pipeline,
+        build_id,
+        _master_source(pipeline, outcome),
+        steps,
+        outcome,
+        started,
+        finished,
+        BuilderKind.CAPTURE,
+    )
     release = None
     if state == "succeeded":
         release = create_release(
@@ -330,35 +345,6 @@ def capture(
     )
     return BuildResult(
         build_id, pipeline.name, "capture", state, version, outcome, release, outcome.get("error")
-    )
-
-
-def _build_provenance(
-    pipeline: ImagePipeline,
-    build_id: str,
-    source: SourceRecord,
-    steps: list[RenderedStep],
-    outcome: dict[str, Any],
-    started: datetime,
-    finished: datetime | None,
-    builder: BuilderKind = BuilderKind.IMAGE_BUILDER,
-) -> Provenance:
-    ran = {s["name"]: s for s in outcome.get("steps") or []}
-    return Provenance(
-        source=source,
-        steps=tuple(
-            step_record(
-                s, ran.get(s.name, {}).get("durationSeconds"), ran.get(s.name, {}).get("exitCode")
-            )
-            for s in steps
-        ),
-        builder=builder,
-        build_id=build_id,
-        goldfleet_version=__version__,
-        template_id=outcome.get("templateId"),
-        started=started,
-        finished=finished,
-        pipeline=pipeline.name,
     )
 
 
@@ -400,7 +386,7 @@ def build(
     record = builds.get_build(database, build_id)
     started = _parse(record.started_at if record else _iso(now))
     first = release_targets(configuration, pipeline, now.date())[0]
-    draft = _build_provenance(pipeline, build_id, source, steps, {}, started, None, kind)
+    draft = _provenance(pipeline, build_id, source, steps, {}, started, None, kind)
     spec: dict[str, Any] = {
         "buildId": build_id,
         "pipeline": pipeline.name,
@@ -454,7 +440,7 @@ def build(
             f" {imagebuilder.RUN_OUTPUT!r}); nothing was released"
         )
     state = "succeeded" if succeeded else "failed"
-    provenance = _build_provenance(
+    provenance = _provenance(
         pipeline, build_id, source, steps, outcome, started, clock_for(target).now(), kind
     )
     release = None
