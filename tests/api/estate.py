@@ -68,3 +68,39 @@ def runner(env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str
 
     run.env = env  # type: ignore[attr-defined]
     return run
+
+
+def provider_credential(estate: Any) -> Any:
+    from tests.conftest import secret_credential
+
+    return secret_credential(estate, APP, PROVIDER, SECRET)
+
+
+def provider_compute(estate: Any) -> Any:
+    """A real ComputeManagementClient in the provider's image subscription."""
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from tests.conftest import sdk_kwargs
+
+    return ComputeManagementClient(provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+
+
+def provider_groups(estate: Any) -> dict[str, dict[str, str]]:
+    """The provider subscription's resource groups and their tags."""
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from tests.conftest import sdk_kwargs
+
+    client = ResourceManagementClient(
+        provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate)
+    )
+    return {g.name: dict(g.tags or {}) for g in client.resource_groups.list()}
+
+
+def requests_to(estate: Any, method: str, fragment: str) -> list[dict[str, Any]]:
+    """The emulator's logged requests of ``method`` whose path contains ``fragment``."""
+    return [
+        e
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == method and fragment in e["path"].lower()
+    ]

@@ -13,17 +13,18 @@ import time
 import pytest
 
 from tests.api.estate import (
-    APP,
     CONFIG,
     FAST,
-    PROVIDER,
     PROVIDER_SUB,
-    SECRET,
     applied_estate,
     environment,
+    provider_compute,
+    provider_credential,
+    provider_groups,
+    requests_to,
     runner,
 )
-from tests.conftest import sdk_kwargs, secret_credential
+from tests.conftest import sdk_kwargs
 
 PIPELINE = "win11-legal-capture"
 MASTER_GROUP, MASTER = "rg-goldfleet-build", "vm-legal-master"
@@ -47,20 +48,11 @@ def goldfleet(estate, tmp_path):
 
 
 def compute(estate):
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return ComputeManagementClient(
-        secret_credential(estate, APP, PROVIDER, SECRET), PROVIDER_SUB, **sdk_kwargs(estate)
-    )
+    return provider_compute(estate)
 
 
 def groups(estate):
-    from azure.mgmt.resource.resources import ResourceManagementClient
-
-    client = ResourceManagementClient(
-        secret_credential(estate, APP, PROVIDER, SECRET), PROVIDER_SUB, **sdk_kwargs(estate)
-    )
-    return {g.name: dict(g.tags or {}) for g in client.resource_groups.list()}
+    return provider_groups(estate)
 
 
 def temporary_groups(estate) -> list[str]:
@@ -170,14 +162,6 @@ STEPS = {
 }
 
 
-def _requests(estate, method: str, fragment: str) -> list[dict]:
-    return [
-        e
-        for e in estate.control("GET", "/requests")["value"]
-        if e["method"] == method and fragment in e["path"].lower()
-    ]
-
-
 @pytest.mark.parametrize("step", list(STEPS))
 def test_a_crash_at_any_step_resumes_and_leaves_nothing_behind(goldfleet, estate, step):
     method, fragment = STEPS[step]
@@ -190,13 +174,13 @@ def test_a_crash_at_any_step_resumes_and_leaves_nothing_behind(goldfleet, estate
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not _requests(estate, method, fragment) and time.monotonic() < deadline:
+    while not requests_to(estate, method, fragment) and time.monotonic() < deadline:
         if process.poll() is not None:
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert _requests(estate, method, fragment), f"the capture never reached {step}"
+    assert requests_to(estate, method, fragment), f"the capture never reached {step}"
     estate.control("PUT", "/clock", {"speed": FAST})
     result = json.loads(capture(goldfleet).stdout)  # the same command resumes the same build
     assert result["state"] == "succeeded", result
@@ -204,18 +188,18 @@ def test_a_crash_at_any_step_resumes_and_leaves_nothing_behind(goldfleet, estate
     assert len(staging_versions(estate)) == 1
     clones = [
         e
-        for e in _requests(estate, "PUT", "/virtualmachines/vm-gf-capture")
+        for e in requests_to(estate, "PUT", "/virtualmachines/vm-gf-capture")
         if e["status"] < 300 and e["path"].lower().endswith("/virtualmachines/vm-gf-capture")
     ]
     assert len({e["path"].lower() for e in clones}) == 1  # one clone, never two
-    assert len(_requests(estate, "PUT", "/runcommands/gf-sysprep")) <= 2
+    assert len(requests_to(estate, "PUT", "/runcommands/gf-sysprep")) <= 2
 
 
 def test_the_sweeper_removes_what_no_running_build_owns(goldfleet, estate):
     from azure.mgmt.resource.resources import ResourceManagementClient
 
     client = ResourceManagementClient(
-        secret_credential(estate, APP, PROVIDER, SECRET), PROVIDER_SUB, **sdk_kwargs(estate)
+        provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate)
     )
     client.resource_groups.create_or_update(
         "rg-goldfleet-tmp-lost",

@@ -16,20 +16,20 @@ import time
 import pytest
 
 from tests.api.estate import (
-    APP,
     CONFIG,
     FAST,
-    PROVIDER,
     PROVIDER_SUB,
-    SECRET,
     applied_estate,
     environment,
+    provider_compute,
+    provider_credential,
+    provider_groups,
+    requests_to,
     runner,
 )
-from tests.conftest import sdk_kwargs, secret_credential
+from tests.conftest import sdk_kwargs
 
 PIPELINE = "win11-avd-monthly"
-BUILD_GROUP = "rg-goldfleet-build"
 STAGING = ("rg-goldfleet-images", "gal_northwind_staging", "win11-24h2-avd-m365")
 
 
@@ -49,28 +49,19 @@ def goldfleet(estate, tmp_path):
     estate.control("DELETE", "/guest/failures")
 
 
-def credential(estate):
-    return secret_credential(estate, APP, PROVIDER, SECRET)
-
-
 def compute(estate):
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return ComputeManagementClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+    return provider_compute(estate)
 
 
 def templates(estate) -> list[str]:
     from azure.mgmt.imagebuilder import ImageBuilderClient
 
-    client = ImageBuilderClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
+    client = ImageBuilderClient(provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
     return [t.name for t in client.virtual_machine_image_templates.list()]
 
 
 def groups(estate) -> list[str]:
-    from azure.mgmt.resource.resources import ResourceManagementClient
-
-    client = ResourceManagementClient(credential(estate), PROVIDER_SUB, **sdk_kwargs(estate))
-    return sorted(g.name for g in client.resource_groups.list())
+    return sorted(provider_groups(estate))
 
 
 def staging_versions(estate) -> list[str]:
@@ -277,14 +268,6 @@ def test_a_schedule_that_keeps_failing_is_reported_and_stays_scheduled(goldfleet
     assert third["due"][0]["warning"]
 
 
-def _requests(estate, method: str, fragment: str) -> list[dict]:
-    return [
-        e
-        for e in estate.control("GET", "/requests")["value"]
-        if e["method"] == method and fragment in e["path"].lower()
-    ]
-
-
 @pytest.mark.parametrize(
     "step", [("PUT", "/imagetemplates/it-goldfleet-"), ("POST", "/run")], ids=["submit", "run"]
 )
@@ -299,17 +282,17 @@ def test_a_crash_mid_build_resumes_the_same_build_with_one_run(goldfleet, estate
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not _requests(estate, method, fragment) and time.monotonic() < deadline:
+    while not requests_to(estate, method, fragment) and time.monotonic() < deadline:
         if process.poll() is not None:
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert _requests(estate, method, fragment), f"the build never reached {fragment}"
+    assert requests_to(estate, method, fragment), f"the build never reached {fragment}"
     estate.control("PUT", "/clock", {"speed": FAST})
     result = json.loads(build(goldfleet).stdout)  # the same command resumes the same build
     assert result["state"] == "succeeded", result
     assert staging_versions(estate) == [result["version"]]
-    runs = [e for e in _requests(estate, "POST", "/run") if e["status"] < 300]
+    runs = [e for e in requests_to(estate, "POST", "/run") if e["status"] < 300]
     assert len(runs) == 1  # the template ran once
     assert templates(estate) == []

@@ -25,9 +25,9 @@ from tests.api.estate import (
     SECRET,
     applied_estate,
     environment,
+    provider_compute,
     runner,
 )
-from tests.conftest import sdk_kwargs, secret_credential
 
 PIPELINE = "win11-avd-monthly"
 SOURCE = (
@@ -71,15 +71,6 @@ def create(goldfleet, *extra: str, check: bool = True):
         check=check,
     )
     return json.loads(done.stdout) if check else done
-
-
-def provider_compute(estate):
-    """A real ComputeManagementClient in the provider's subscription."""
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return ComputeManagementClient(
-        secret_credential(estate, APP, PROVIDER, SECRET), PROVIDER_SUB, **sdk_kwargs(estate)
-    )
 
 
 def create_from(goldfleet, config: Path, version: str) -> dict:
