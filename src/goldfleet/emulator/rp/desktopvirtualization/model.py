@@ -4,6 +4,7 @@ location). No HTTP and no rules of any one resource here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from goldfleet.emulator.arm.clock import iso
@@ -150,3 +151,20 @@ def require_location(body: dict[str, Any]) -> str:
 def name_of(item: StoredResource) -> str:
     """The last segment of a (possibly composite) name: ``pool/host.fqdn`` -> ``host.fqdn``."""
     return str(item.body["name"]).rsplit("/", 1)[-1]
+
+
+HostListener = Callable[[World, str], None]
+_HOST_LISTENERS: list[HostListener] = []
+
+
+def on_host_change(listener: HostListener) -> None:
+    """Call ``listener(world, host_pool_id)`` after anything changes what a pool's session hosts
+    can serve: a host registered, removed, its ``status`` or ``allowNewSession`` changed, its VM
+    started or stopped. Listeners are code, registered at import time, not state."""
+    _HOST_LISTENERS.append(listener)
+
+
+def host_changed(world: World, host_pool_id: str) -> None:
+    """Tell the listeners that a session host of ``host_pool_id`` changed."""
+    for listener in _HOST_LISTENERS:
+        listener(world, host_pool_id)
