@@ -65,8 +65,9 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
         ).stdout
     )
     # 5 resource groups (rg-goldfleet-dr, rg-goldfleet-validation, three rg-avd-images),
-    # 6 galleries and 7 image definitions
-    assert first["summary"]["create"] == 19
+    # 6 galleries, 7 image definitions, and 4 host pools with their Desktop application
+    # groups and workspaces
+    assert first["summary"]["create"] == 31
     assert first["summary"]["update"] == 7  # the managed-by tag on existing groups
     assert first["problems"] == []
     assert (tmp_path / "plan.json").read_text() == json.dumps(
@@ -79,12 +80,12 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
             "apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", "-o", "json"
         ).stdout
     )
-    assert len(applied["applied"]) == 26 and applied["ranIn"] == "worker"
+    assert len(applied["applied"]) == 38 and applied["ranIn"] == "worker"
     writes = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
-    assert len(writes) == 26 and all(e["status"] in (200, 201) for e in writes)
+    assert len(writes) == 38 and all(e["status"] in (200, 201) for e in writes)
 
     again = json.loads(goldfleet("plan", "-c", str(CONFIG), "-o", "json").stdout)
-    assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 31}
+    assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 43}
 
     stale = goldfleet("apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", check=False)
     assert stale.returncode == 2
@@ -93,10 +94,10 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
     trail = json.loads(goldfleet("audit", "list", "-o", "json").stdout)
     actions = [e["action"] for e in trail]
     assert actions[0] == "apply.requested" and actions[1] == "apply.started"
-    assert actions[-2] == "apply.finished" and actions.count("change.create") == 19
+    assert actions[-2] == "apply.finished" and actions.count("change.create") == 31
     assert actions[-1] == "apply.refused"  # the stale plan, refused and recorded
     assert {e["plan"] for e in trail[:-1]} == {first["hash"]}
-    assert "intact (30 entries)" in goldfleet("audit", "verify").stdout
+    assert "intact (42 entries)" in goldfleet("audit", "verify").stdout
 
     import sqlite3
 

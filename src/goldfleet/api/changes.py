@@ -49,14 +49,16 @@ class PlanResult:
     files: tuple[str, ...]
 
 
-def _targets(configuration: Configuration) -> list[tuple[str, str, Any, bool]]:
+def _targets(configuration: Configuration) -> list[tuple[str, str, Any, bool, bool]]:
     with_galleries = {g.subscription_id.lower() for g in configuration.galleries}
+    with_pools = {p.subscription_id.lower() for p in configuration.host_pools}
     return [
         (
             tenant.tenant_id,
             sub.subscription_id,
             tenant.credential,
             sub.subscription_id.lower() in with_galleries,
+            sub.subscription_id.lower() in with_pools,
         )
         for tenant in configuration.tenants
         for sub in tenant.subscriptions
@@ -89,6 +91,7 @@ def plan(config_path: Path, target: Target) -> PlanResult:
         configuration.galleries,
         configuration.image_definitions,
         retention=(configuration, clock_for(target).now()),
+        host_pools=configuration.host_pools,
     )
     return PlanResult(result, loaded.configuration, loaded.files)
 

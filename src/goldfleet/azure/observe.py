@@ -1,5 +1,7 @@
 """Observed state, read from Azure with list calls only (never one GET per resource where a
-list exists): per subscription, its resource groups, role assignments and role definitions."""
+list exists): per subscription, its resource groups, role assignments and role definitions, and
+where the configuration needs them its galleries (with their definitions and versions) and its
+AVD host pools, application groups and workspaces."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.desktop import observe_desktop
 from goldfleet.azure.errors import translate
 from goldfleet.domain.observed import (
     ObservedGallery,
@@ -124,11 +127,17 @@ async def observe_subscription(
     ref: CredentialRef,
     with_galleries: bool = False,
     with_versions: bool = False,
+    with_desktop: bool = False,
 ) -> ObservedSubscription:
     self_id = await factory.object_id(tenant_id, ref)
     galleries, definitions, versions = (
         await observe_galleries(factory, tenant_id, subscription_id, ref, with_versions)
         if with_galleries
+        else ([], [], [])
+    )
+    pools, application_groups, workspaces = (
+        await observe_desktop(factory, tenant_id, subscription_id, ref)
+        if with_desktop
         else ([], [], [])
     )
     resources = factory.resources(tenant_id, subscription_id, ref)
@@ -174,10 +183,14 @@ async def observe_subscription(
         galleries=tuple(galleries),
         image_definitions=tuple(definitions),
         image_versions=tuple(versions),
+        host_pools=tuple(pools),
+        application_groups=tuple(application_groups),
+        workspaces=tuple(workspaces),
     )
 
 
-Target = tuple[str, str, CredentialRef, bool]  # tenant, subscription, credential, galleries?
+# tenant, subscription, credential, galleries?, AVD host pools?
+Target = tuple[str, str, CredentialRef, bool, bool]
 
 
 async def observe(
@@ -191,11 +204,17 @@ async def observe(
     limit = asyncio.Semaphore(concurrency)
 
     async def one(
-        tenant_id: str, subscription_id: str, ref: CredentialRef, galleries: bool
+        tenant_id: str, subscription_id: str, ref: CredentialRef, galleries: bool, desktop: bool
     ) -> ObservedSubscription:
         async with limit:
             return await observe_subscription(
-                factory, tenant_id, subscription_id, ref, galleries, galleries and with_versions
+                factory,
+                tenant_id,
+                subscription_id,
+                ref,
+                galleries,
+                galleries and with_versions,
+                desktop,
             )
 
     subs = await asyncio.gather(*(one(*t) for t in targets))

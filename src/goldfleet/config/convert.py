@@ -336,6 +336,13 @@ def _host_pool(doc: HostPoolDocument, docs: _Documents) -> host_pools.HostPool:
         max_session_limit=spec.max_session_limit,
         validation=spec.validation,
         dr_region=spec.dr_region,
+        desktop=host_pools.Desktop(
+            application_group=spec.desktop.application_group or "",
+            workspace=spec.desktop.workspace,
+            friendly_name=spec.desktop.friendly_name,
+        ),
+        start_vm_on_connect=spec.start_vm_on_connect,
+        custom_rdp_property=spec.custom_rdp_property,
     )
 
 

@@ -53,6 +53,16 @@ class SessionHostTemplate:
 
 
 @dataclass(frozen=True)
+class Desktop:
+    """The pool's Desktop application group and the workspace it is published in. Pools that
+    name the same workspace in the same resource group share it."""
+
+    application_group: str = ""  # "" = <host pool name>-dag
+    workspace: str | None = None
+    friendly_name: str | None = None
+
+
+@dataclass(frozen=True)
 class HostPool:
     name: str  # goldfleet's name
     tenant: str  # Tenant name
@@ -67,9 +77,29 @@ class HostPool:
     max_session_limit: int | None = None  # pooled
     validation: bool = False  # a validation environment: receives versions before production
     dr_region: str | None = None  # where the standby scale set is kept
+    desktop: Desktop = Desktop()
+    start_vm_on_connect: bool = False
+    custom_rdp_property: str | None = None
 
     @property
     def resource_id(self) -> ResourceId:
+        return self._provider().child("hostPools", self.host_pool_name)
+
+    @property
+    def application_group_name(self) -> str:
+        return self.desktop.application_group or f"{self.host_pool_name}-dag"
+
+    @property
+    def application_group_id(self) -> ResourceId:
+        return self._provider().child("applicationGroups", self.application_group_name)
+
+    @property
+    def workspace_id(self) -> ResourceId | None:
+        if self.desktop.workspace is None:
+            return None
+        return self._provider().child("workspaces", self.desktop.workspace)
+
+    def _provider(self) -> ResourceId:
         return ResourceId.resource_group_id(self.subscription_id, self.resource_group).child(
-            "providers", "Microsoft.DesktopVirtualization", "hostPools", self.host_pool_name
+            "providers", "Microsoft.DesktopVirtualization"
         )

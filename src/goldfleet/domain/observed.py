@@ -68,6 +68,45 @@ class ObservedImageVersion:
 
 
 @dataclass(frozen=True)
+class ObservedHostPool:
+    resource_id: str
+    name: str
+    resource_group: str
+    location: str
+    host_pool_type: str  # Pooled | Personal | BYODesktop
+    load_balancer_type: str
+    max_session_limit: int | None
+    start_vm_on_connect: bool
+    custom_rdp_property: str
+    validation_environment: bool
+    preferred_app_group_type: str
+    friendly_name: str
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ObservedApplicationGroup:
+    resource_id: str
+    name: str
+    resource_group: str
+    location: str
+    host_pool_id: str
+    group_type: str  # Desktop | RemoteApp
+    friendly_name: str
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ObservedWorkspace:
+    resource_id: str
+    name: str
+    resource_group: str
+    location: str
+    application_groups: tuple[str, ...]  # application group ids, as Azure spells them
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ObservedSubscription:
     subscription_id: str
     tenant_id: str
@@ -78,6 +117,9 @@ class ObservedSubscription:
     galleries: tuple[ObservedGallery, ...] = ()
     image_definitions: tuple[ObservedImageDefinition, ...] = ()
     image_versions: tuple[ObservedImageVersion, ...] = ()  # only when retention needs them
+    host_pools: tuple[ObservedHostPool, ...] = ()  # only where the configuration has pools
+    application_groups: tuple[ObservedApplicationGroup, ...] = ()
+    workspaces: tuple[ObservedWorkspace, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,9 +151,13 @@ class ObservedState:
             data["image_definitions"] = sorted(
                 data["image_definitions"], key=lambda d: d["resource_id"].lower()
             )
-            data["image_versions"] = sorted(
-                data["image_versions"], key=lambda v: v["resource_id"].lower()
-            )
+            for key in (
+                "image_versions",
+                "host_pools",
+                "application_groups",
+                "workspaces",
+            ):
+                data[key] = sorted(data[key], key=lambda v: v["resource_id"].lower())
             subs.append(data)
         return {"subscriptions": subs}
 

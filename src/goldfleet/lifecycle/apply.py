@@ -13,6 +13,7 @@ from typing import Any
 
 from goldfleet import engine
 from goldfleet.azure import changes as azure_changes
+from goldfleet.azure import desktop
 from goldfleet.domain.errors import AzureCallError, TransientAzureError
 from goldfleet.lifecycle.context import ApplyContext, factory_for
 from goldfleet.planner.model import Action, Change, Kind, Plan
@@ -76,6 +77,15 @@ async def _carry_out(factory: Any, context: ApplyContext, change: Change) -> Non
             )
         else:
             raise azure_changes.refuse_replace(change.resource_id, change.reason)
+    elif change.kind in _DESKTOP_PUTS:
+        if change.action is Action.DELETE:
+            await desktop.delete_desktop_resource(factory, tenant_id, sub, ref, change.resource_id)
+        elif change.action in (Action.CREATE, Action.UPDATE):
+            assert change.after is not None
+            put = _DESKTOP_PUTS[change.kind]
+            await put(factory, tenant_id, sub, ref, change.resource_id, change.after)
+        else:
+            raise azure_changes.refuse_replace(change.resource_id, change.reason)
     elif change.kind in (Kind.GALLERY, Kind.IMAGE_DEFINITION):
         if change.action not in (Action.CREATE, Action.UPDATE):
             raise azure_changes.refuse_replace(change.resource_id, change.reason)
@@ -92,6 +102,13 @@ async def _carry_out(factory: Any, context: ApplyContext, change: Change) -> Non
         await azure_changes.create_role_assignment(factory, tenant_id, sub, ref, name, change.after)
     elif change.action is Action.DELETE:
         await azure_changes.delete_role_assignment(factory, tenant_id, sub, ref, change.resource_id)
+
+
+_DESKTOP_PUTS: dict[Kind, Any] = {
+    Kind.HOST_POOL: desktop.put_host_pool,
+    Kind.APPLICATION_GROUP: desktop.put_application_group,
+    Kind.WORKSPACE: desktop.put_workspace,
+}
 
 
 @engine.step("apply.audit", retry=engine.Retry(attempts=3))

@@ -1,6 +1,7 @@
 """Desired + observed -> changes, for the resources goldfleet manages at this stage: resource
 groups, the role assignments goldfleet needs, galleries and image definitions
-(planner/galleries.py) and the image versions retention removes (planner/retention.py).
+(planner/galleries.py), the image versions retention removes (planner/retention.py) and AVD host
+pools, application groups and workspaces (planner/host_pools.py).
 
 goldfleet marks what it manages (a ``managed-by: goldfleet`` tag on resource groups, the same
 words as a role assignment's description) and only ever deletes what it marked.
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from goldfleet.domain.configuration import Configuration
+from goldfleet.domain.host_pools import HostPool
 from goldfleet.domain.images import Gallery, ImageDefinition
 from goldfleet.domain.observed import (
     ObservedResourceGroup,
@@ -25,6 +27,7 @@ from goldfleet.domain.observed import (
 )
 from goldfleet.domain.tenancy import RoleAssignmentSpec, SubscriptionSpec, Tenant
 from goldfleet.planner.galleries import gallery_changes
+from goldfleet.planner.host_pools import host_pool_changes
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.planner.ordering import order_changes
 from goldfleet.planner.retention import retention_changes
@@ -45,6 +48,7 @@ def desired_fingerprint(
     galleries: Sequence[Gallery] = (),
     definitions: Sequence[ImageDefinition] = (),
     retention: Sequence[Any] = (),
+    host_pools: Sequence[HostPool] = (),
 ) -> str:
     """Order-independent: listing the same things in another order is the same desire."""
     document: list[Any] = []
@@ -60,6 +64,8 @@ def desired_fingerprint(
     document.append(sorted(repr(d) for d in definitions))
     if retention:
         document.append(sorted(repr(r) for r in retention))
+    if host_pools:
+        document.append(sorted(repr(p) for p in host_pools))
     return fingerprint(document)
 
 
@@ -70,10 +76,12 @@ def make_plan(
     definitions: Sequence[ImageDefinition] = (),
     *,
     retention: tuple[Configuration, datetime] | None = None,
+    host_pools: Sequence[HostPool] = (),
 ) -> Plan:
-    """The plan that turns ``observed`` into what ``tenants`` (and the galleries and image
-    definitions in their subscriptions) declare. With ``retention`` (the configuration and the
-    instant to judge at), the versions of every pipeline with a retention policy too."""
+    """The plan that turns ``observed`` into what ``tenants`` (and the galleries, image
+    definitions and AVD host pools in their subscriptions) declare. With ``retention`` (the
+    configuration and the instant to judge at), the versions of every pipeline with a retention
+    policy too."""
     changes: list[Change] = []
     problems: list[str] = []
     for tenant in sorted(tenants, key=lambda t: t.name):
@@ -90,6 +98,7 @@ def make_plan(
     changes += gallery_changes(
         {t.name: t for t in tenants}, galleries, definitions, observed, problems
     )
+    changes += host_pool_changes({t.name: t for t in tenants}, host_pools, observed, problems)
     pipelines: list[Any] = []
     if retention is not None:
         configuration, now = retention
@@ -97,7 +106,9 @@ def make_plan(
         pipelines = [(p.name, p.retention) for p in configuration.pipelines if p.retention]
     return Plan(
         changes=order_changes(changes),
-        desired_fingerprint=desired_fingerprint(tenants, galleries, definitions, pipelines),
+        desired_fingerprint=desired_fingerprint(
+            tenants, galleries, definitions, pipelines, host_pools
+        ),
         observed_fingerprint=observed.fingerprint(),
         problems=tuple(problems),
     )

@@ -28,6 +28,9 @@ class Kind(StrEnum):
     IMAGE_DEFINITION = "imageDefinition"
     IMAGE_VERSION = "imageVersion"
     ROLE_ASSIGNMENT = "roleAssignment"
+    HOST_POOL = "hostPool"
+    APPLICATION_GROUP = "applicationGroup"
+    WORKSPACE = "workspace"
 
 
 KIND_ORDER = {
@@ -36,6 +39,9 @@ KIND_ORDER = {
     Kind.IMAGE_DEFINITION: 2,
     Kind.IMAGE_VERSION: 3,
     Kind.ROLE_ASSIGNMENT: 4,
+    Kind.HOST_POOL: 5,
+    Kind.APPLICATION_GROUP: 6,
+    Kind.WORKSPACE: 7,
 }
 
 

@@ -47,6 +47,18 @@ class SessionHosts(ConfigModel):
     os_disk_type: Literal["Premium_LRS", "StandardSSD_LRS", "Standard_LRS"] = "Premium_LRS"
 
 
+class Desktop(ConfigModel):
+    """The pool's Desktop application group, where it is published, and who may use it."""
+
+    application_group: AzureName | None = None
+    """The Desktop application group's name; defaults to <host pool name>-dag."""
+    friendly_name: Text | None = None
+    """What users see in the client."""
+    workspace: AzureName | None = None
+    """A workspace (in the pool's resource group) that publishes the group; pools naming the
+    same workspace share it."""
+
+
 class HostPoolSpec(ConfigModel):
     tenant: Name
     subscription: Text
@@ -65,3 +77,9 @@ class HostPoolSpec(ConfigModel):
     rollout_policy: Name
     dr_region: Region | None = None
     """Keep a standby scale set on the last validated version in this region."""
+    desktop: Desktop = Desktop()
+    start_vm_on_connect: Flag = False
+    """Start a deallocated session host when a user connects (needs the AVD service principal's
+    power-on role)."""
+    custom_rdp_property: Text | None = None
+    """RDP properties, e.g. "audiocapturemode:i:1;camerastoredirect:s:*;"."""

@@ -1,0 +1,311 @@
+"""Desired + observed -> changes for Azure Virtual Desktop: host pools, their Desktop
+application groups and the workspaces that publish them.
+
+A pool's type and location cannot change in Azure (``hostPoolType`` is not in the PATCH body,
+and nothing moves between regions): a difference is a ``replace``, which apply refuses. An
+application group cannot move to another pool or change type either. A workspace keeps the
+references to application groups goldfleet does not manage. Session hosts are not planned:
+rollouts create and replace them; the registration token is a secret and never in a plan.
+goldfleet deletes only what carries its ``managed-by: goldfleet`` tag, and deletes a pool
+without ``force`` (Azure refuses while session hosts remain, which is the point).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from goldfleet.domain.host_pools import HostPool, HostPoolType, LoadBalancer
+from goldfleet.domain.observed import (
+    ObservedApplicationGroup,
+    ObservedHostPool,
+    ObservedState,
+    ObservedSubscription,
+    ObservedWorkspace,
+)
+from goldfleet.domain.tenancy import Tenant
+from goldfleet.planner.model import Action, Change, Kind
+
+MANAGED_TAG = ("managed-by", "goldfleet")
+_POOL_TYPE = {HostPoolType.POOLED: "Pooled", HostPoolType.PERSONAL: "Personal"}
+_BALANCER = {
+    LoadBalancer.BREADTH_FIRST: "BreadthFirst",
+    LoadBalancer.DEPTH_FIRST: "DepthFirst",
+    LoadBalancer.PERSISTENT: "Persistent",
+}
+
+
+def _location(value: str) -> str:
+    return value.replace(" ", "").lower()
+
+
+def _merged_tags(observed: tuple[tuple[str, str], ...] | None) -> dict[str, str]:
+    return dict(sorted({**dict(observed or ()), MANAGED_TAG[0]: MANAGED_TAG[1]}.items()))
+
+
+def _find(items: Sequence[Any], resource_id: str) -> Any:
+    return next((i for i in items if i.resource_id.lower() == resource_id.lower()), None)
+
+
+def host_pool_changes(
+    tenants: Mapping[str, Tenant],
+    pools: Sequence[HostPool],
+    observed: ObservedState,
+    problems: list[str],
+) -> list[Change]:
+    changes: list[Change] = []
+    by_subscription: dict[str, list[HostPool]] = {}
+    for pool in sorted(pools, key=lambda p: p.name):
+        by_subscription.setdefault(pool.subscription_id.lower(), []).append(pool)
+    for subscription, members in sorted(by_subscription.items()):
+        seen = observed.subscription(subscription)
+        if seen is None:
+            problems.append(
+                f"HostPool/{members[0].name}: subscription {members[0].subscription_id} "
+                "was not observed"
+            )
+            continue
+        tenant = tenants[members[0].tenant]
+        changes += _subscription_changes(tenant, members, seen)
+    return changes
+
+
+def _subscription_changes(
+    tenant: Tenant, pools: Sequence[HostPool], seen: ObservedSubscription
+) -> list[Change]:
+    changes: list[Change] = []
+    wanted: set[str] = set()
+    for pool in pools:
+        pool_change = _pool_change(tenant, pool, _find(seen.host_pools, str(pool.resource_id)))
+        group_change = _group_change(
+            tenant, pool, _find(seen.application_groups, str(pool.application_group_id))
+        )
+        changes += [pool_change, group_change]
+        wanted |= {pool_change.key, group_change.key}
+    workspaces: dict[str, list[HostPool]] = {}
+    for pool in pools:
+        if pool.workspace_id is not None:
+            workspaces.setdefault(str(pool.workspace_id).lower(), []).append(pool)
+    for members in workspaces.values():
+        change = _workspace_change(tenant, members, seen)
+        changes.append(change)
+        wanted.add(change.key)
+    changes += _deletions(tenant, seen, wanted)
+    return changes
+
+
+def _pool_view(p: ObservedHostPool) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "resourceGroup": p.resource_group,
+        "location": p.location,
+        "hostPoolType": p.host_pool_type,
+        "loadBalancerType": p.load_balancer_type,
+        "maxSessionLimit": p.max_session_limit,
+        "startVMOnConnect": p.start_vm_on_connect,
+        "customRdpProperty": p.custom_rdp_property,
+        "validationEnvironment": p.validation_environment,
+        "preferredAppGroupType": p.preferred_app_group_type,
+        "friendlyName": p.friendly_name,
+        "tags": dict(p.tags),
+    }
+
+
+def _pool_change(tenant: Tenant, pool: HostPool, current: ObservedHostPool | None) -> Change:
+    after = {
+        "name": pool.host_pool_name,
+        "resourceGroup": pool.resource_group,
+        "location": _location(pool.location),
+        "hostPoolType": _POOL_TYPE[pool.type],
+        "loadBalancerType": _BALANCER[pool.load_balancer],
+        "maxSessionLimit": pool.max_session_limit,
+        "startVMOnConnect": pool.start_vm_on_connect,
+        "customRdpProperty": pool.custom_rdp_property or "",
+        "validationEnvironment": pool.validation,
+        "preferredAppGroupType": "Desktop",
+        "friendlyName": current.friendly_name if current else "",
+        "tags": _merged_tags(current.tags if current else None),
+    }
+    group_key = f"/subscriptions/{pool.subscription_id}/resourcegroups/{pool.resource_group}"
+    before = _pool_view(current) if current else None
+    if before is None:
+        action, reason = Action.CREATE, "declared in the configuration, absent in Azure"
+    elif before["hostPoolType"] != after["hostPoolType"] or before["location"] != after["location"]:
+        action = Action.REPLACE
+        reason = (
+            f"is a {before['hostPoolType']} pool in {before['location']} but is declared "
+            f"{after['hostPoolType']} in {after['location']}; neither can change on a host "
+            "pool: declare a new pool and move users to it"
+        )
+    elif before != after:
+        changed = sorted(k for k in after if before[k] != after[k])
+        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
+    else:
+        action, reason = Action.NOOP, "matches"
+    return _change(
+        tenant,
+        pool,
+        Kind.HOST_POOL,
+        str(pool.resource_id),
+        action,
+        before,
+        after,
+        reason,
+        (group_key.lower(),),
+    )
+
+
+def _group_view(g: ObservedApplicationGroup) -> dict[str, Any]:
+    return {
+        "name": g.name,
+        "resourceGroup": g.resource_group,
+        "location": g.location,
+        "hostPoolId": g.host_pool_id,
+        "applicationGroupType": g.group_type,
+        "friendlyName": g.friendly_name,
+        "tags": dict(g.tags),
+    }
+
+
+def _group_change(
+    tenant: Tenant, pool: HostPool, current: ObservedApplicationGroup | None
+) -> Change:
+    pool_id = str(pool.resource_id)
+    if current is not None and current.host_pool_id.lower() == pool_id.lower():
+        pool_id = current.host_pool_id  # Azure's spelling
+    after = {
+        "name": pool.application_group_name,
+        "resourceGroup": pool.resource_group,
+        "location": _location(pool.location),
+        "hostPoolId": pool_id,
+        "applicationGroupType": "Desktop",
+        "friendlyName": pool.desktop.friendly_name or "",
+        "tags": _merged_tags(current.tags if current else None),
+    }
+    before = _group_view(current) if current else None
+    if before is None:
+        action, reason = Action.CREATE, "declared in the configuration, absent in Azure"
+    elif (
+        before["hostPoolId"] != after["hostPoolId"]
+        or before["applicationGroupType"] != after["applicationGroupType"]
+    ):
+        action = Action.REPLACE
+        reason = (
+            f"is a {before['applicationGroupType']} group of {before['hostPoolId']}; an "
+            "application group cannot change its pool or type: give it another name"
+        )
+    elif before != after:
+        changed = sorted(k for k in after if before[k] != after[k])
+        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
+    else:
+        action, reason = Action.NOOP, "matches"
+    return _change(
+        tenant,
+        pool,
+        Kind.APPLICATION_GROUP,
+        str(pool.application_group_id),
+        action,
+        before,
+        after,
+        reason,
+        (str(pool.resource_id).lower(),),
+    )
+
+
+def _workspace_view(w: ObservedWorkspace) -> dict[str, Any]:
+    return {
+        "name": w.name,
+        "resourceGroup": w.resource_group,
+        "location": w.location,
+        "applicationGroups": sorted(w.application_groups, key=str.lower),
+        "tags": dict(w.tags),
+    }
+
+
+def _workspace_change(
+    tenant: Tenant,
+    pools: Sequence[HostPool],
+    seen: ObservedSubscription,
+) -> Change:
+    first = pools[0]
+    assert first.workspace_id is not None
+    rid = str(first.workspace_id)
+    current: ObservedWorkspace | None = _find(seen.workspaces, rid)
+    # goldfleet's groups are published exactly where the configuration says; others' stay
+    ours = {g.resource_id.lower() for g in seen.application_groups if MANAGED_TAG in g.tags}
+    references = {str(p.application_group_id).lower(): str(p.application_group_id) for p in pools}
+    for ref in current.application_groups if current else ():
+        if ref.lower() in references or ref.lower() not in ours:
+            references[ref.lower()] = ref  # Azure's spelling
+    kept = list(references.values())
+    after = {
+        "name": first.desktop.workspace,
+        "resourceGroup": first.resource_group,
+        "location": current.location if current else _location(first.location),
+        "applicationGroups": sorted(kept, key=str.lower),
+        "tags": _merged_tags(current.tags if current else None),
+    }
+    before = _workspace_view(current) if current else None
+    if before is None:
+        action, reason = Action.CREATE, "declared in the configuration, absent in Azure"
+    elif before != after:
+        changed = sorted(k for k in after if before[k] != after[k])
+        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
+    else:
+        action, reason = Action.NOOP, "matches"
+    depends = tuple(sorted(str(p.application_group_id).lower() for p in pools))
+    return _change(tenant, first, Kind.WORKSPACE, rid, action, before, after, reason, depends)
+
+
+def _deletions(tenant: Tenant, seen: ObservedSubscription, wanted: set[str]) -> list[Change]:
+    changes: list[Change] = []
+    kinds: list[tuple[Kind, Sequence[Any], Any]] = [
+        (Kind.HOST_POOL, seen.host_pools, _pool_view),
+        (Kind.APPLICATION_GROUP, seen.application_groups, _group_view),
+        (Kind.WORKSPACE, seen.workspaces, _workspace_view),
+    ]
+    for kind, items, view in kinds:
+        for item in sorted(items, key=lambda i: i.resource_id.lower()):
+            if item.resource_id.lower() in wanted or MANAGED_TAG not in item.tags:
+                continue
+            changes.append(
+                Change(
+                    key=item.resource_id.lower(),
+                    action=Action.DELETE,
+                    kind=kind,
+                    tenant=tenant.name,
+                    tenant_id=tenant.tenant_id,
+                    subscription_id=seen.subscription_id,
+                    resource_id=item.resource_id,
+                    before=view(item),
+                    after=None,
+                    reason="managed by goldfleet and no longer in the configuration",
+                )
+            )
+    return changes
+
+
+def _change(
+    tenant: Tenant,
+    pool: HostPool,
+    kind: Kind,
+    resource_id: str,
+    action: Action,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str,
+    depends_on: tuple[str, ...],
+) -> Change:
+    return Change(
+        key=resource_id.lower(),
+        action=action,
+        kind=kind,
+        tenant=tenant.name,
+        tenant_id=tenant.tenant_id,
+        subscription_id=pool.subscription_id,
+        resource_id=resource_id,
+        before=before,
+        after=after,
+        depends_on=depends_on,
+        reason=reason,
+    )
