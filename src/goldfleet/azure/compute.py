@@ -82,7 +82,7 @@ def _id(subscription_id: str, group: str, kind: str, name: str) -> str:
     return f"{_group_id(subscription_id, group)}/providers/{kind}/{name}"
 
 
-def _machine(vm: Any) -> MachineView:
+def machine_view(vm: Any) -> MachineView:
     power = None
     props = vm.properties
     view = props.instance_view
@@ -125,7 +125,7 @@ async def read_vm(
         return None
     except Exception as exc:
         raise translate(exc, "reading virtual machine", vm_id) from exc
-    return _machine(found)
+    return machine_view(found)
 
 
 async def read_disk(

@@ -360,6 +360,9 @@ def _policy(doc: RolloutPolicyDocument) -> rollout.RolloutPolicy:
         grace_period=spec.grace_period,
         logoff=spec.logoff,
         keep_old_hosts_days=spec.keep_old_hosts_days,
+        keep_names=spec.keep_names,
+        progressive=spec.progressive,
+        host_ready_timeout=spec.host_ready_timeout,
     )
 
 

@@ -48,6 +48,9 @@ class RolloutPolicy:
     grace_period: timedelta  # between the message and the logoff
     logoff: LogoffMode
     keep_old_hosts_days: int  # old hosts stay deallocated this long for an instant rollback
+    keep_names: bool = True  # deleteFirst: a new host takes its predecessor's name
+    progressive: bool = True  # the batch doubles after each batch that succeeds
+    host_ready_timeout: timedelta = timedelta(minutes=45)
 
 
 class HealthGateKind(StrEnum):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from goldfleet.config.fields import Count, Duration, Name, Text
+from goldfleet.config.fields import Count, Duration, Flag, Name, Text
 from goldfleet.config.models.base import ConfigModel
 from goldfleet.domain.rollout import FailureAction, LogoffMode, RolloutStrategy
 
@@ -46,7 +46,16 @@ class RolloutPolicySpec(ConfigModel):
     """Between the message to users and the logoff."""
     logoff: LogoffMode = LogoffMode.WAIT
     keep_old_hosts_days: Count = Field(default=7, ge=0, le=90)
-    """Old hosts stay deallocated this long so a rollback is instant."""
+    """Old hosts stay deallocated this long so a rollback is instant (sideBySide; 0 deletes
+    them at once)."""
+    keep_names: Flag = True
+    """deleteFirst: a new host takes the name of the host it replaces."""
+    progressive: Flag = True
+    """Double the batch after each batch that succeeds (up to maxSurge for sideBySide)."""
+    host_ready_timeout: Duration = Field(
+        default=timedelta(minutes=45), json_schema_extra={"default": "45m"}
+    )
+    """How long a new host may take to register and be healthy before it counts as failed."""
 
 
 class HostHealthGate(ConfigModel):
