@@ -336,6 +336,8 @@ def _host_pool(doc: HostPoolDocument, docs: _Documents) -> host_pools.HostPool:
         max_session_limit=spec.max_session_limit,
         validation=spec.validation,
         dr_region=spec.dr_region,
+        dr_resource_group=spec.dr_resource_group,
+        dr_subnet_id=ResourceId(spec.dr_subnet_id) if spec.dr_subnet_id else None,
         desktop=host_pools.Desktop(
             application_group=spec.desktop.application_group or "",
             workspace=spec.desktop.workspace,

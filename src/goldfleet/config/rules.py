@@ -205,6 +205,13 @@ def _host_pool(valid: Valid[HostPoolDocument]) -> Iterator[Problem]:
         for name, value in {**ad_fields, "ouPath": join.ou_path}.items():
             if value is not None:
                 yield valid.problem((*where, name), "only an AD join takes it", at_key=True)
+    if spec.dr_region is not None:
+        for name, value in (
+            ("drResourceGroup", spec.dr_resource_group),
+            ("drSubnetId", spec.dr_subnet_id),
+        ):
+            if value is None:
+                yield valid.problem(("spec", "drRegion"), f"{name} is required with drRegion")
     if spec.dr_region is not None and spec.dr_region == spec.location:
         yield valid.problem(
             ("spec", "drRegion"), f"expected a region other than the pool's own ({spec.location})"

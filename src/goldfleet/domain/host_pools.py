@@ -77,6 +77,8 @@ class HostPool:
     max_session_limit: int | None = None  # pooled
     validation: bool = False  # a validation environment: receives versions before production
     dr_region: str | None = None  # where the standby scale set is kept
+    dr_resource_group: str | None = None
+    dr_subnet_id: ResourceId | None = None
     desktop: Desktop = Desktop()
     start_vm_on_connect: bool = False
     custom_rdp_property: str | None = None

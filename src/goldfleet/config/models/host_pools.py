@@ -77,6 +77,10 @@ class HostPoolSpec(ConfigModel):
     rollout_policy: Name
     dr_region: Region | None = None
     """Keep a standby scale set on the last validated version in this region."""
+    dr_resource_group: ResourceGroupName | None = None
+    """drRegion: where the standby scale set and its host pool live."""
+    dr_subnet_id: SubnetId | None = None
+    """drRegion: the subnet (in drRegion) the standby hosts take their addresses from."""
     desktop: Desktop = Desktop()
     start_vm_on_connect: Flag = False
     """Start a deallocated session host when a user connects (needs the AVD service principal's
