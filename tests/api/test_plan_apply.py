@@ -65,9 +65,9 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
         ).stdout
     )
     # 5 resource groups (rg-goldfleet-dr, rg-goldfleet-validation, three rg-avd-images),
-    # 6 galleries, 7 image definitions, and 4 host pools with their Desktop application
-    # groups and workspaces
-    assert first["summary"]["create"] == 31
+    # 6 galleries, 7 image definitions, 4 host pools with their Desktop application groups
+    # and workspaces, and Fabrikam's DR pool with its group
+    assert first["summary"]["create"] == 33
     assert first["summary"]["update"] == 7  # the managed-by tag on existing groups
     assert first["problems"] == []
     assert (tmp_path / "plan.json").read_text() == json.dumps(
@@ -80,12 +80,12 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
             "apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", "-o", "json"
         ).stdout
     )
-    assert len(applied["applied"]) == 38 and applied["ranIn"] == "worker"
+    assert len(applied["applied"]) == 40 and applied["ranIn"] == "worker"
     writes = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
-    assert len(writes) == 38 and all(e["status"] in (200, 201) for e in writes)
+    assert len(writes) == 40 and all(e["status"] in (200, 201) for e in writes)
 
     again = json.loads(goldfleet("plan", "-c", str(CONFIG), "-o", "json").stdout)
-    assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 43}
+    assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 45}
 
     stale = goldfleet("apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", check=False)
     assert stale.returncode == 2
@@ -94,10 +94,10 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
     trail = json.loads(goldfleet("audit", "list", "-o", "json").stdout)
     actions = [e["action"] for e in trail]
     assert actions[0] == "apply.requested" and actions[1] == "apply.started"
-    assert actions[-2] == "apply.finished" and actions.count("change.create") == 31
+    assert actions[-2] == "apply.finished" and actions.count("change.create") == 33
     assert actions[-1] == "apply.refused"  # the stale plan, refused and recorded
     assert {e["plan"] for e in trail[:-1]} == {first["hash"]}
-    assert "intact (42 entries)" in goldfleet("audit", "verify").stdout
+    assert "intact (44 entries)" in goldfleet("audit", "verify").stdout
 
     import sqlite3
 

@@ -193,3 +193,22 @@ def test_desired_fingerprint_moves_with_the_pools():
         plan_for([pool()], state).desired_fingerprint
         != plan_for([pool(max_session_limit=3)], state).desired_fingerprint
     )
+
+
+def test_a_dr_region_adds_a_dr_pool_published_in_the_same_workspace():
+    dr_subnet = ResourceId(f"/subscriptions/{SUB}/resourceGroups/rg-dr/providers/x/subnets/dr")
+    primary = pool(dr_region="northeurope", dr_resource_group="rg-dr", dr_subnet_id=dr_subnet)
+    plan = plan_for([primary], seen())
+    made = {(c.kind.value, c.resource_id.rsplit("/", 1)[-1]): c for c in plan.changes}
+    dr = made[("hostPool", "hp-a-dr")]
+    assert dr.after["location"] == "northeurope" and dr.after["resourceGroup"] == "rg-dr"
+    dr_group = made[("applicationGroup", "hp-a-dag-dr")]
+    assert dr_group.after["hostPoolId"].endswith(
+        "/resourceGroups/rg-dr/providers/Microsoft.DesktopVirtualization/hostPools/hp-a-dr"
+    )
+    workspace = made[("workspace", "ws-avd")]
+    assert [g.rsplit("/", 1)[-1] for g in workspace.after["applicationGroups"]] == [
+        "hp-a-dag",
+        "hp-a-dag-dr",
+    ]
+    assert dr_group.key in workspace.depends_on

@@ -6,7 +6,7 @@ Pure values: no I/O, no Azure SDK.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from goldfleet.domain.ids import ResourceId
@@ -100,6 +100,35 @@ class HostPool:
         if self.desktop.workspace is None:
             return None
         return self._provider().child("workspaces", self.desktop.workspace)
+
+    def dr_pool(self) -> HostPool | None:
+        """The DR side as a pool of its own: ``<name>-dr`` in the DR region and resource group,
+        its hosts made by the standby scale set (so no count of its own) in the DR subnet."""
+        if self.dr_region is None or self.dr_resource_group is None or self.dr_subnet_id is None:
+            return None
+        return replace(
+            self,
+            name=f"{self.name}-dr",
+            resource_group=self.dr_resource_group,
+            location=self.dr_region,
+            host_pool_name=f"{self.host_pool_name}-dr",
+            session_hosts=replace(self.session_hosts, subnet_id=self.dr_subnet_id, count=0),
+            desktop=Desktop(
+                application_group=f"{self.application_group_name}-dr",
+                friendly_name=(
+                    f"{self.desktop.friendly_name} (DR)" if self.desktop.friendly_name else None
+                ),
+            ),
+            validation=False,
+            dr_region=None,
+            dr_resource_group=None,
+            dr_subnet_id=None,
+        )
+
+    @property
+    def scale_set_name(self) -> str:
+        """The standby scale set in the DR region."""
+        return f"vmss-{self.session_hosts.name_prefix}-dr"
 
     def _provider(self) -> ResourceId:
         return ResourceId.resource_group_id(self.subscription_id, self.resource_group).child(

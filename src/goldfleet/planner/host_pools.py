@@ -1,7 +1,9 @@
 """Desired + observed -> changes for Azure Virtual Desktop: host pools, their Desktop
 application groups and the workspaces that publish them.
 
-A pool's type and location cannot change in Azure (``hostPoolType`` is not in the PATCH body,
+A pool with a DR region has a second pool, ``<name>-dr`` in the DR region (its hosts come from
+the standby scale set), whose Desktop group is published in the same workspace. A pool's type
+and location cannot change in Azure (``hostPoolType`` is not in the PATCH body,
 and nothing moves between regions): a difference is a ``replace``, which apply refuses. An
 application group cannot move to another pool or change type either. A workspace keeps the
 references to application groups goldfleet does not manage. Session hosts are not planned:
@@ -57,6 +59,9 @@ def host_pool_changes(
     by_subscription: dict[str, list[HostPool]] = {}
     for pool in sorted(pools, key=lambda p: p.name):
         by_subscription.setdefault(pool.subscription_id.lower(), []).append(pool)
+        dr = pool.dr_pool()
+        if dr is not None:
+            by_subscription[pool.subscription_id.lower()].append(dr)
     for subscription, members in sorted(by_subscription.items()):
         seen = observed.subscription(subscription)
         if seen is None:
@@ -234,6 +239,10 @@ def _workspace_change(
     # goldfleet's groups are published exactly where the configuration says; others' stay
     ours = {g.resource_id.lower() for g in seen.application_groups if MANAGED_TAG in g.tags}
     references = {str(p.application_group_id).lower(): str(p.application_group_id) for p in pools}
+    for pool in pools:  # users reach the DR desktop from the same workspace
+        dr = pool.dr_pool()
+        if dr is not None:
+            references[str(dr.application_group_id).lower()] = str(dr.application_group_id)
     for ref in current.application_groups if current else ():
         if ref.lower() in references or ref.lower() not in ours:
             references[ref.lower()] = ref  # Azure's spelling
@@ -253,7 +262,7 @@ def _workspace_change(
         action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
     else:
         action, reason = Action.NOOP, "matches"
-    depends = tuple(sorted(str(p.application_group_id).lower() for p in pools))
+    depends = tuple(sorted(references))  # keys outside the plan are ignored when ordering
     return _change(tenant, first, Kind.WORKSPACE, rid, action, before, after, reason, depends)
 
 
