@@ -34,7 +34,7 @@ def _seed(text: str) -> World:
     return world
 
 
-def test_the_example_estate_has_a_build_network_and_one_per_customer() -> None:
+def test_the_example_estate_has_a_build_network_one_per_customer_and_fabrikams_dr() -> None:
     scenario, base = load_scenario(REPO / "examples" / "emulator" / "msp-estate.yaml")
     world = World()
     seed_world(world, scenario, base)
@@ -47,6 +47,7 @@ def test_the_example_estate_has_a_build_network_and_one_per_customer() -> None:
         "vnet-goldfleet-build": "uksouth",
         "vnet-avd-contoso": "australiaeast",
         "vnet-avd-fabrikam": "eastus",
+        "vnet-avd-fabrikam-dr": "westus2",
         "vnet-avd-adatum": "germanywestcentral",
     }
     build = next(v for v in world.store if v.body.get("name") == "vnet-goldfleet-build")
