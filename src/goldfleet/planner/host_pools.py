@@ -142,11 +142,8 @@ def _pool_change(tenant: Tenant, pool: HostPool, current: ObservedHostPool | Non
             f"{after['hostPoolType']} in {after['location']}; neither can change on a host "
             "pool: declare a new pool and move users to it"
         )
-    elif before != after:
-        changed = sorted(k for k in after if before[k] != after[k])
-        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
     else:
-        action, reason = Action.NOOP, "matches"
+        action, reason = _update_or_noop(before, after)
     return _change(
         tenant,
         pool,
@@ -199,11 +196,8 @@ def _group_change(
             f"is a {before['applicationGroupType']} group of {before['hostPoolId']}; an "
             "application group cannot change its pool or type: give it another name"
         )
-    elif before != after:
-        changed = sorted(k for k in after if before[k] != after[k])
-        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
     else:
-        action, reason = Action.NOOP, "matches"
+        action, reason = _update_or_noop(before, after)
     return _change(
         tenant,
         pool,
@@ -257,13 +251,18 @@ def _workspace_change(
     before = _workspace_view(current) if current else None
     if before is None:
         action, reason = Action.CREATE, "declared in the configuration, absent in Azure"
-    elif before != after:
-        changed = sorted(k for k in after if before[k] != after[k])
-        action, reason = Action.UPDATE, f"{', '.join(changed)} differ"
     else:
-        action, reason = Action.NOOP, "matches"
+        action, reason = _update_or_noop(before, after)
     depends = tuple(sorted(references))  # keys outside the plan are ignored when ordering
     return _change(tenant, first, Kind.WORKSPACE, rid, action, before, after, reason, depends)
+
+
+def _update_or_noop(before: dict[str, Any], after: dict[str, Any]) -> tuple[Action, str]:
+    """An in-place update naming the fields that differ, or a no-op."""
+    changed = sorted(k for k in after if before[k] != after[k])
+    if changed:
+        return Action.UPDATE, f"{', '.join(changed)} differ"
+    return Action.NOOP, "matches"
 
 
 def _deletions(tenant: Tenant, seen: ObservedSubscription, wanted: set[str]) -> list[Change]:
