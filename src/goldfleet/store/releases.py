@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
+from goldfleet.store.db import for_update
 from goldfleet.store.tables import releases
 
 
@@ -74,7 +75,7 @@ def record_target(
     engine: Engine, release_id: str, key: str, outcome: dict[str, Any], at: str
 ) -> None:
     """Merge one target's outcome (its regions' states, or why it failed or was skipped)."""
-    with engine.begin() as connection:
+    with for_update(engine).begin() as connection:
         row = connection.execute(
             select(releases.c.targets, releases.c.lineage)
             .where(releases.c.release_id == release_id)

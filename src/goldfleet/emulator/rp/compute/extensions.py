@@ -8,7 +8,8 @@ An extension is ``Creating`` (or ``Updating``) for ``extensionInstall`` simulate
 ActiveDirectory.AADLoginForWindows`` for Entra join) runs with the world, the VM and the
 extension; an ``ArmError`` it raises makes the extension ``Failed`` with that error.
 Handlers are code, registered at import time, not state. The VM must be running.
-``protectedSettings`` are never stored.
+``protectedSettings`` are never returned: they are kept beside the resource (``meta``), where
+only the handlers read them (``protected_settings``), as the guest agent does in Azure.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def publisher_type(extension: StoredResource) -> str:
     return f"{props.get('publisher', '')}.{props.get('type', '')}"
 
 
+def protected_settings(extension: StoredResource) -> dict[str, Any]:
+    """What the caller sent as ``protectedSettings`` (never part of any response)."""
+    return dict(extension.meta.get("protectedSettings") or {})
+
+
 def extension_id(vm: StoredResource, name: str) -> str:
     return f"{vm.id}/extensions/{name}"
 
@@ -80,6 +86,9 @@ def put_extension(
         if k not in ("protectedSettings", "instanceView")
     }
     stored["provisioningState"] = "Updating" if existing else "Creating"
+    secret = props.get("protectedSettings")
+    if secret is None and existing is not None:
+        secret = existing.meta.get("protectedSettings")
     item = world.store.put(
         {
             "id": extension_id(vm, name),
@@ -88,7 +97,8 @@ def put_extension(
             "location": vm.body["location"],
             "tags": dict(body.get("tags") or {}),
             "properties": stored,
-        }
+        },
+        {**(existing.meta if existing else {}), "protectedSettings": copy.deepcopy(secret or {})},
     )
     op = machine_operations.begin(world, item, caller, vm.body["location"])
     gen = machine_operations.bump(item)
@@ -221,4 +231,9 @@ def register_events(world: World) -> None:
     world.scheduler.register(DELETED_EVENT, _deleted)
 
 
-__all__ = ["ExtensionHandler", "publisher_type", "register_extension_handler"]
+__all__ = [
+    "ExtensionHandler",
+    "protected_settings",
+    "publisher_type",
+    "register_extension_handler",
+]

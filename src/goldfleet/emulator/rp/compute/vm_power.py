@@ -9,6 +9,7 @@ releases it. No HTTP here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from goldfleet.emulator.arm.clock import iso
@@ -45,6 +46,21 @@ def _size(vm: StoredResource) -> str:
     return str(vm.body["properties"]["hardwareProfile"]["vmSize"])
 
 
+PowerListener = Callable[[World, StoredResource], None]
+_POWER_LISTENERS: list[PowerListener] = []
+
+
+def on_power_change(listener: PowerListener) -> None:
+    """Call ``listener(world, vm)`` when a VM reaches a new power state (started, stopped,
+    deallocated, restarted, or shut down by its guest). Listeners are code, not state."""
+    _POWER_LISTENERS.append(listener)
+
+
+def _power_changed(world: World, vm: StoredResource) -> None:
+    for listener in _POWER_LISTENERS:
+        listener(world, vm)
+
+
 def begin_action(world: World, vm: StoredResource, action: str, caller: Caller) -> Operation:
     """VirtualMachines_Start / _PowerOff / _Deallocate / _Restart."""
     power = vm_backend.power_of(vm)
@@ -79,6 +95,7 @@ def _powered(world: World, args: dict[str, Any]) -> None:
         vm.meta["power"] = args["power"]
         if args["power"] == "running":
             _booted(world, vm)
+        _power_changed(world, vm)
     machine_operations.finish(world, args["op"])
 
 
@@ -105,6 +122,7 @@ def stopped_by_guest(world: World, vm: StoredResource) -> None:
     stopped, still allocated (and still counted against the quota), as in Azure."""
     machine_operations.bump(vm)
     vm.meta["power"] = "stopped"
+    _power_changed(world, vm)
 
 
 def _status(code: str, display: str, time: str | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Handler, Router
 from goldfleet.emulator.rp.desktopvirtualization import (
+    agent,
     control,
     host_pools,
     host_routes,
@@ -274,3 +275,4 @@ def install(world: World) -> None:
     world.on_delete(HOST_POOL, workspaces.remove_groups_of_pool)
     world.on_delete(HOST_POOL, scaling_plans.remove_pool_references)
     world.on_delete(APPLICATION_GROUP, workspaces.remove_group_references)
+    agent.install(world)
