@@ -731,3 +731,29 @@ async def restart(
     name: str,
 ) -> None:
     await _power(factory, tenant_id, subscription_id, ref, group, name, "restart")
+
+
+async def tag_vm(
+    factory: ClientFactory,
+    tenant_id: str,
+    subscription_id: str,
+    ref: CredentialRef,
+    group: str,
+    name: str,
+    tags: dict[str, str | None],
+) -> None:
+    """Set (or, with None, remove) tags on a VM, keeping its others."""
+    vm_id = _id(subscription_id, group, "Microsoft.Compute/virtualMachines", name)
+    client = factory.compute(tenant_id, subscription_id, ref)
+    try:
+        async with client:
+            vm = await client.virtual_machines.get(group, name)
+            merged = {**(vm.tags or {}), **{k: v for k, v in tags.items() if v is not None}}
+            for key in [k for k, v in tags.items() if v is None]:
+                merged.pop(key, None)
+            poller = await client.virtual_machines.begin_update(
+                group, name, m.VirtualMachineUpdate(tags=merged)
+            )
+            await poller.result()
+    except Exception as exc:
+        raise translate(exc, "tagging", vm_id) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class RolloutStrategy(StrEnum):
@@ -83,3 +84,44 @@ class Ring:
     selector: tuple[tuple[str, str], ...] = ()
     health_gates: tuple[HealthGate, ...] = ()
     on_failure: FailureAction = FailureAction.HALT
+
+
+def policy_to_json(policy: RolloutPolicy) -> dict[str, Any]:
+    """The policy as plain JSON (durations in seconds), for a workflow's arguments."""
+    return {
+        "name": policy.name,
+        "strategy": policy.strategy.value,
+        "maxSurge": policy.max_surge,
+        "minAvailablePercent": policy.min_available_percent,
+        "batchSize": policy.batch_size,
+        "canaryHosts": policy.canary.hosts,
+        "canaryBakeSeconds": policy.canary.bake_time.total_seconds(),
+        "failureBudget": policy.failure_budget,
+        "messageTitle": policy.drain_message.title,
+        "messageBody": policy.drain_message.body,
+        "graceSeconds": policy.grace_period.total_seconds(),
+        "logoff": policy.logoff.value,
+        "keepOldHostsDays": policy.keep_old_hosts_days,
+        "keepNames": policy.keep_names,
+        "progressive": policy.progressive,
+        "hostReadySeconds": policy.host_ready_timeout.total_seconds(),
+    }
+
+
+def policy_from_json(data: dict[str, Any]) -> RolloutPolicy:
+    return RolloutPolicy(
+        name=data["name"],
+        strategy=RolloutStrategy(data["strategy"]),
+        max_surge=int(data["maxSurge"]),
+        min_available_percent=int(data["minAvailablePercent"]),
+        batch_size=int(data["batchSize"]),
+        canary=Canary(int(data["canaryHosts"]), timedelta(seconds=data["canaryBakeSeconds"])),
+        failure_budget=int(data["failureBudget"]),
+        drain_message=DrainMessage(data["messageTitle"], data["messageBody"]),
+        grace_period=timedelta(seconds=data["graceSeconds"]),
+        logoff=LogoffMode(data["logoff"]),
+        keep_old_hosts_days=int(data["keepOldHostsDays"]),
+        keep_names=bool(data["keepNames"]),
+        progressive=bool(data["progressive"]),
+        host_ready_timeout=timedelta(seconds=data["hostReadySeconds"]),
+    )

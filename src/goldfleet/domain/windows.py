@@ -39,6 +39,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from goldfleet.domain.images import Weekday
@@ -348,3 +349,85 @@ __all__ = [
     "open_at",
     "time_left",
 ]
+
+
+# --- a tenant's schedule, as a rollout carries it ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaintenanceSchedule:
+    """A tenant's (or pool's) windows and freezes in its time zone. No windows: always open."""
+
+    zone: str
+    windows: tuple[MaintenanceWindow, ...] = ()
+    freezes: tuple[Freeze, ...] = ()
+
+    def batch_start(
+        self, now: datetime, needed: timedelta
+    ) -> tuple[datetime, WindowInstance | None]:
+        """When a batch taking ``needed`` may start (``now`` if it may start now) and the
+        instance it runs in (None: no windows, any time is fine). An instance too short for the
+        batch is skipped; if none within the horizon is long enough, the next one that opens."""
+        if not self.windows:
+            return now, None
+        at = now
+        first: WindowInstance | None = None
+        for _ in range(400):
+            instance = next_open(self.windows, self.zone, self.freezes, at)
+            if instance is None:
+                break
+            first = first or instance
+            start = max(at, instance.start)
+            if may_start(instance, start, needed):
+                return start, instance
+            at = instance.end
+        if first is None:
+            raise ValueError(f"no maintenance window opens within {HORIZON_DAYS} days")
+        return max(now, first.start), first
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "zone": self.zone,
+            "windows": [
+                {
+                    "name": w.name,
+                    "kind": w.kind.value,
+                    "start": w.start.isoformat(),
+                    "durationSeconds": w.duration.total_seconds(),
+                    "days": list(w.days),
+                    "dayOfMonth": w.day_of_month,
+                    "offsetDays": w.offset_days,
+                    "on": w.on.isoformat() if w.on else None,
+                    "cron": w.cron,
+                }
+                for w in self.windows
+            ],
+            "freezes": [
+                {"start": f.start.isoformat(), "end": f.end.isoformat(), "reason": f.reason}
+                for f in self.freezes
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MaintenanceSchedule:
+        return cls(
+            zone=str(data["zone"]),
+            windows=tuple(
+                MaintenanceWindow(
+                    name=w["name"],
+                    kind=WindowKind(w["kind"]),
+                    start=time.fromisoformat(w["start"]),
+                    duration=timedelta(seconds=w["durationSeconds"]),
+                    days=tuple(w["days"]),
+                    day_of_month=w["dayOfMonth"],
+                    offset_days=w["offsetDays"],
+                    on=date.fromisoformat(w["on"]) if w["on"] else None,
+                    cron=w["cron"],
+                )
+                for w in data["windows"]
+            ),
+            freezes=tuple(
+                Freeze(date.fromisoformat(f["start"]), date.fromisoformat(f["end"]), f["reason"])
+                for f in data["freezes"]
+            ),
+        )

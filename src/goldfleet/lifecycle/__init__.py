@@ -2,3 +2,4 @@
 step and queue, which is what a worker needs before it starts."""
 
 from goldfleet.lifecycle import apply as apply
+from goldfleet.lifecycle import rollout as rollout

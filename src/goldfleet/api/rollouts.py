@@ -1,0 +1,351 @@
+"""Host pool rollouts: which version a pool should run, preflight, running the ``pool.rollout``
+workflow, rolling back to the kept hosts, and a pool's hosts with their drift."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from goldfleet import engine
+from goldfleet.api.images import _context, client_factory
+from goldfleet.api.session import Target, clock_for, running_engine
+from goldfleet.azure import galleries, host_machines, pool_preflight
+from goldfleet.azure.clients import ClientFactory
+from goldfleet.azure.galleries import VersionState
+from goldfleet.azure.session_hosts import PoolClient
+from goldfleet.config import load_configuration
+from goldfleet.domain.configuration import Configuration
+from goldfleet.domain.errors import AzureCallError, UserInputError
+from goldfleet.domain.host_pools import HostPool, JoinType
+from goldfleet.domain.pool_checks import PoolFacts, PoolNeeds, Problem, problems
+from goldfleet.domain.releases import (
+    STAGE_ORDER,
+    TAG_STAGE,
+    ReleaseTarget,
+    Stage,
+    check_version_name,
+    release_targets,
+)
+from goldfleet.domain.replacement import PoolHost, drift
+from goldfleet.domain.rollout import RolloutStrategy, policy_to_json
+from goldfleet.domain.windows import MaintenanceSchedule
+
+
+class PreflightError(UserInputError):
+    """The rollout cannot start: every problem found, together."""
+
+    def __init__(self, pool: str, found: list[Problem]) -> None:
+        lines = [f"- {p.check}: {p.text}. Fix: {p.fix}" for p in found]
+        super().__init__(
+            f"rollout of {pool} cannot start ({len(found)} problems):\n" + "\n".join(lines),
+            hint="goldfleet pool preflight POOL shows the same checks without starting",
+        )
+        self.problems = found
+
+
+def _pool(configuration: Configuration, name: str) -> HostPool:
+    try:
+        return configuration.host_pool(name)
+    except KeyError:
+        known = ", ".join(sorted(p.name for p in configuration.host_pools)) or "none"
+        raise UserInputError(
+            f"no host pool {name!r} in the configuration", hint=f"known host pools: {known}"
+        ) from None
+
+
+def _image_target(configuration: Configuration, pool: HostPool, today: date) -> ReleaseTarget:
+    """Where the versions of the pool's image definition live."""
+    for pipeline in configuration.pipelines:
+        for target in release_targets(configuration, pipeline, today):
+            if target.definition == pool.session_hosts.image:
+                return target
+    raise UserInputError(
+        f"no pipeline distributes image definition {pool.session_hosts.image!r}, which host pool "
+        f"{pool.name} runs",
+        hint="add the definition to a pipeline's distribution targets",
+    )
+
+
+def _eligible(pool: HostPool, version: VersionState) -> bool:
+    """Validation pools run what is validated or earlier (replicated); others what is promoted."""
+    stage = version.tags.get(TAG_STAGE, "")
+    if stage not in {s.value for s in Stage} or stage == Stage.RETIRED.value:
+        return False
+    least = Stage.REPLICATED if pool.validation else Stage.PROMOTED
+    return STAGE_ORDER[Stage(stage)] >= STAGE_ORDER[least]
+
+
+async def _pool_version(
+    factory: ClientFactory,
+    configuration: Configuration,
+    pool: HostPool,
+    target: ReleaseTarget,
+    version: str | None,
+) -> VersionState:
+    ref = configuration.tenant(target.tenant).credential
+    if version is not None:
+        check_version_name(version)
+        found = await galleries.read_version(factory, target, ref, version)
+        if found is None:
+            raise UserInputError(
+                f"image version {version} of {target.definition} does not exist",
+                hint="goldfleet image version list shows the versions",
+            )
+        return found
+    listed = [v for v in await galleries.list_versions(factory, target, ref) if _eligible(pool, v)]
+    if not listed:
+        wanted = "replicated" if pool.validation else "promoted"
+        raise UserInputError(
+            f"image definition {target.definition} has no {wanted} version for host pool "
+            f"{pool.name}",
+            hint="release a version and promote it (goldfleet image version promote)",
+        )
+    newest = max(listed, key=lambda v: check_version_name(v.name))
+    full = await galleries.read_version(factory, target, ref, newest.name)
+    assert full is not None
+    return full
+
+
+def _schedule(configuration: Configuration, pool: HostPool) -> MaintenanceSchedule:
+    tenant = configuration.tenant(pool.tenant)
+    return MaintenanceSchedule(tenant.time_zone, tenant.windows, tenant.freezes)
+
+
+def _join(pool: HostPool) -> dict[str, Any]:
+    join = pool.session_hosts.join
+    if join.type is JoinType.AD:
+        return {
+            "type": "ad",
+            "domain": join.domain,
+            "ouPath": join.ou_path,
+            "username": join.username,
+            "secretEnv": join.secret_env,
+        }
+    return {"type": "entra", "intune": join.intune}
+
+
+def rollout_spec(
+    configuration: Configuration, pool: HostPool, target: ReleaseTarget, version: VersionState
+) -> dict[str, Any]:
+    """The workflow's arguments: plain JSON, no secret."""
+    tenant = configuration.tenant(pool.tenant)
+    policy = configuration.rollout_policy(pool.rollout_policy)
+    hosts = pool.session_hosts
+    return {
+        "pool": pool.name,
+        "poolId": str(pool.resource_id),
+        "poolName": pool.host_pool_name,
+        "poolType": pool.type.value,
+        "tenantId": tenant.tenant_id,
+        "subscriptionId": pool.subscription_id,
+        "resourceGroup": pool.resource_group,
+        "location": pool.location,
+        "versionId": target.version_id(version.name),
+        "release": f"{version.tags.get('goldfleet-pipeline', target.definition)}:{version.name}",
+        "size": hosts.vm_size,
+        "namePrefix": hosts.name_prefix,
+        "count": hosts.count,
+        "subnetId": str(hosts.subnet_id),
+        "osDiskType": hosts.os_disk_type,
+        "join": _join(pool),
+        "policy": policy_to_json(policy),
+        "schedule": _schedule(configuration, pool).to_json(),
+    }
+
+
+def _at_once(configuration: Configuration, pool: HostPool) -> int:
+    policy = configuration.rollout_policy(pool.rollout_policy)
+    if policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
+        return max(policy.max_surge, policy.canary.hosts, 1)
+    return max(policy.batch_size, policy.canary.hosts, 1)
+
+
+async def _facts(
+    factory: ClientFactory,
+    configuration: Configuration,
+    pool: HostPool,
+    version: VersionState,
+    now: datetime,
+) -> PoolFacts:
+    tenant = configuration.tenant(pool.tenant)
+    ref = tenant.credential
+    args = (factory, tenant.tenant_id, ref)
+    room = await pool_preflight.subnet_room(*args, str(pool.session_hosts.subnet_id))
+    cores = await pool_preflight.vcpu_room(
+        factory,
+        tenant.tenant_id,
+        pool.subscription_id,
+        ref,
+        pool.location,
+        pool.session_hosts.vm_size,
+    )
+    region = version.region(pool.location)
+    token_fix = None
+    try:
+        await PoolClient(
+            factory, tenant.tenant_id, pool.subscription_id, ref, str(pool.resource_id)
+        ).registration_token(now)
+    except AzureCallError as exc:
+        token_fix = f"{exc}" + (f" ({exc.hint})" if exc.hint else "")
+    return PoolFacts(
+        subnet_id=room.subnet_id,
+        subnet_free=room.free,
+        cores_per_vm=cores.cores,
+        family=cores.family,
+        family_free=cores.family_free,
+        regional_free=cores.regional_free,
+        replication_state=region.state if region else None,
+        token_fix=token_fix,
+    )
+
+
+def _prepare(
+    config_path: Path, target: Target, pool_name: str, version: str | None
+) -> tuple[Configuration, HostPool, ReleaseTarget, VersionState, PoolNeeds, PoolFacts]:
+    configuration = load_configuration(config_path).configuration
+    pool = _pool(configuration, pool_name)
+    now = clock_for(target).now()
+    image_target = _image_target(configuration, pool, now.date())
+    factory = client_factory(target)
+
+    async def read() -> tuple[VersionState, PoolFacts]:
+        found = await _pool_version(factory, configuration, pool, image_target, version)
+        return found, await _facts(factory, configuration, pool, found, now)
+
+    found, facts = asyncio.run(read())
+    needs = PoolNeeds(
+        pool=pool.name,
+        new_hosts_at_once=_at_once(configuration, pool),
+        size=pool.session_hosts.vm_size,
+        region=pool.location,
+        version_id=image_target.version_id(found.name),
+    )
+    return configuration, pool, image_target, found, needs, facts
+
+
+def preflight(
+    config_path: Path, target: Target, pool_name: str, version: str | None = None
+) -> dict[str, Any]:
+    """The checks a rollout makes before it starts, without starting it."""
+    _, pool, _, _, needs, facts = _prepare(config_path, target, pool_name, version)
+    return {
+        "pool": pool.name,
+        "version": needs.version_id,
+        "needs": asdict(needs),
+        "facts": asdict(facts),
+        "problems": [asdict(p) for p in problems(needs, facts)],
+        "ok": not problems(needs, facts),
+    }
+
+
+def workflow_id(pool: str, version: str) -> str:
+    return f"rollout:{pool.lower()}:{version}"
+
+
+def roll_out(
+    config_path: Path,
+    target: Target,
+    pool_name: str,
+    version: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Preflight, then run the rollout durably and return its report. A rollout of the same
+    pool and version that finished runs again under a new id (``...#2``); one that is still
+    running is waited for."""
+    from goldfleet.lifecycle.rollout import ROLLOUTS, rollout
+
+    configuration, pool, image_target, found, needs, facts = _prepare(
+        config_path, target, pool_name, version
+    )
+    found_problems = problems(needs, facts)
+    if found_problems:
+        raise PreflightError(pool.name, found_problems)
+    spec = rollout_spec(configuration, pool, image_target, found)
+    context = _context(target, configuration)
+    base = workflow_id(pool.name, found.name)
+    with running_engine(target) as mode:
+        run_id = _fresh_id(base)
+        if mode == "worker":
+            run = engine.start(run_id, rollout, context, spec)
+        else:
+            run = engine.enqueue(ROLLOUTS, run_id, rollout, context, spec)
+        report: dict[str, Any] = run.result(timeout=timeout)
+    return {**report, "workflow": run_id}
+
+
+_FINISHED = {
+    engine.WorkflowState.SUCCESS,
+    engine.WorkflowState.ERROR,
+    engine.WorkflowState.CANCELLED,
+    engine.WorkflowState.MAX_RECOVERY_ATTEMPTS_EXCEEDED,
+}
+
+
+def _fresh_id(base: str) -> str:
+    candidate, attempt = base, 1
+    while True:
+        record = engine.get_workflow(candidate)
+        if record is None or record.state not in _FINISHED:
+            return candidate
+        attempt += 1
+        candidate = f"{base}#{attempt}"
+
+
+def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, Any]:
+    """The pool's hosts as goldfleet sees them, with drift from the version it should run."""
+    configuration, pool, image_target, found, _, _ = _prepare(config_path, target, pool_name, None)
+    tenant = configuration.tenant(pool.tenant)
+    factory = client_factory(target)
+    version_id = image_target.version_id(found.name)
+
+    async def read() -> list[dict[str, Any]]:
+        args = (factory, tenant.tenant_id, pool.subscription_id, tenant.credential)
+        machines = await host_machines.pool_machines(
+            *args, pool.resource_group, str(pool.resource_id)
+        )
+        registered = await PoolClient(*args, str(pool.resource_id)).hosts()
+        by_vm = {h.vm_id.lower(): h for h in registered}
+        rows = []
+        for vm in machines:
+            host = by_vm.pop(vm.id.lower(), None)
+            made_from = vm.tags.get(host_machines.VERSION_TAG, "")
+            rows.append(
+                {
+                    "name": vm.name,
+                    "power": vm.power_state,
+                    "status": host.status if host else "not registered",
+                    "sessions": host.sessions if host else 0,
+                    "allowNewSession": host.allow_new_session if host else None,
+                    "version": made_from.rsplit("/", 1)[-1] if made_from else "",
+                    "retiredAt": vm.tags.get("goldfleet-retired-at"),
+                    "drift": []
+                    if vm.tags.get("goldfleet-retired-at")
+                    else _drift(
+                        vm.name, made_from, vm.size, version_id, pool.session_hosts.vm_size
+                    ),
+                }
+            )
+        for ghost in by_vm.values():
+            rows.append(
+                {
+                    "name": ghost.name,
+                    "power": None,
+                    "status": ghost.status,
+                    "sessions": ghost.sessions,
+                    "allowNewSession": ghost.allow_new_session,
+                    "version": "",
+                    "retiredAt": None,
+                    "drift": ["its VM is gone (a ghost: the next rollout removes it)"],
+                }
+            )
+        return rows
+
+    return {"pool": pool.name, "version": version_id, "hosts": asyncio.run(read())}
+
+
+def _drift(name: str, made_from: str, size: str, version_id: str, vm_size: str) -> list[str]:
+    host = PoolHost(name, "", None, made_from, size, None, None, False, False, 0)
+    return drift(host, version_id, vm_size)
