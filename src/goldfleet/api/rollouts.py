@@ -284,6 +284,25 @@ _FINISHED = {
 }
 
 
+def roll_back(
+    config_path: Path, target: Target, pool_name: str, timeout: float | None = None
+) -> dict[str, Any]:
+    """Run ``pool.rollback``: the kept hosts back in service, their replacements out."""
+    from goldfleet.lifecycle.rollout import ROLLOUTS, rollback
+
+    configuration, pool, image_target, found, _, _ = _prepare(config_path, target, pool_name, None)
+    spec = rollout_spec(configuration, pool, image_target, found)
+    context = _context(target, configuration)
+    with running_engine(target) as mode:
+        run_id = _fresh_id(f"rollback:{pool.name.lower()}")
+        if mode == "worker":
+            run = engine.start(run_id, rollback, context, spec)
+        else:
+            run = engine.enqueue(ROLLOUTS, run_id, rollback, context, spec)
+        report: dict[str, Any] = run.result(timeout=timeout)
+    return {**report, "workflow": run_id}
+
+
 def _fresh_id(base: str) -> str:
     candidate, attempt = base, 1
     while True:

@@ -14,6 +14,7 @@ from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
 from goldfleet.cli import emulator
 from goldfleet.cli import images as image_commands
+from goldfleet.cli import pools as pool_commands
 from goldfleet.cli import status as status_commands
 from goldfleet.cli import worker as worker_commands
 from goldfleet.cli.output import console, print_error
@@ -36,6 +37,7 @@ app.command(name="status")(status_commands.show_status)
 app.add_typer(status_commands.tenant_app, name="tenant")
 app.add_typer(status_commands.audit_app, name="audit")
 app.add_typer(image_commands.image_app, name="image")
+app.add_typer(pool_commands.pool_app, name="pool")
 
 
 @app.command()

@@ -309,7 +309,8 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
             continue
         serving = sum(h.serving for h in hosts)
         wanted = canary_left or batch
-        n = next_batch(policy, wanted, max(1, len(todo)), serving, run.count)
+        missing = max(0, run.count - len(run.on_target(hosts)) - len(todo))
+        n = next_batch(policy, wanted, len(todo) + missing, serving, run.count)
         if n == 0:
             run.report["state"] = "blocked"
             run.report["reason"] = (
@@ -352,4 +353,43 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
         elif ok:
             batch = grown(policy, batch)
         estimate = max(engine.now() - began, timedelta(minutes=10))
+    return run.report
+
+
+@engine.workflow("pool.rollback")
+def rollback(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Back to the hosts the last rollout kept: start them, wait until they serve, then empty
+    and delete the hosts that replaced them (emptied as the policy says, in the window)."""
+    run = _Run(context_json, spec)
+    hosts = run.hosts()
+    kept = [h for h in hosts if h.retired_at]
+    if not kept:
+        run.report["state"] = "nothing to roll back"
+        run.report["reason"] = (
+            "no host of the pool is kept deallocated (keepOldHostsDays is 0, or they were "
+            "deleted after their days)"
+        )
+        return run.report
+    run.version = kept[0].version_id
+    run.report["version"] = run.version
+    run.call(steps.restore, [h.to_json() for h in kept])
+    failed: dict[str, str] = {}
+    ready = _wait_ready(run, [h.name for h in kept], failed)
+    run.report["failed"].update(failed)
+    run.report["created"].extend(ready)  # back in service
+    replaced = [h for h in run.hosts() if not h.retired_at and h.name not in ready]
+    replaced = [h for h in replaced if drift(h, run.version, run.size)]
+    while replaced:
+        now = engine.now()
+        start, window = run.schedule.batch_start(now, run.policy.grace_period + FIRST_ESTIMATE)
+        if start > now:
+            run.report["windowsWaited"] += 1
+            engine.sleep_until(start)
+            continue
+        emptied = _empty(run, replaced, window)
+        if emptied:
+            run.call(steps.delete_hosts, [h.name for h in emptied])
+            run.report["retired"].extend(h.name for h in emptied)
+        replaced = [h for h in replaced if h not in emptied]
+    run.report["state"] = "done" if not failed else "incomplete"
     return run.report

@@ -143,7 +143,6 @@ def add_session_host(world: World, vm: StoredResource, extension: StoredResource
         world, pool_id, fqdn, vm.id, status=status, health=checks
     )
     _agents(world)[vm.id.lower()] = host.id
-    model.host_changed(world, pool_id)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -199,7 +198,6 @@ def _refresh(world: World, vm: StoredResource) -> None:
         return
     status, checks = evaluate(world, vm)
     session_hosts.heartbeat(world, host.id, status, checks)
-    model.host_changed(world, host.id.rsplit("/sessionHosts/", 1)[0])
 
 
 def _vm_deleted(world: World, vm: StoredResource) -> None:

@@ -11,7 +11,13 @@ from typing import Any
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
-from goldfleet.emulator.rp.desktopvirtualization import errors, session_hosts, sessions, tokens
+from goldfleet.emulator.rp.desktopvirtualization import (
+    errors,
+    session_hosts,
+    sessions,
+    tokens,
+    users,
+)
 
 PREFIX = "/_emulator/desktopvirtualization"
 
@@ -104,6 +110,24 @@ def records(ctx: Ctx) -> Response:
     )
 
 
+def put_population(ctx: Ctx) -> Response:
+    body = _body(ctx)
+    try:
+        found = users.set_population(ctx.world, _field(body, "hostPoolId"), body)
+    except ValueError as exc:
+        raise ArmError(400, "InvalidParameter", str(exc)) from exc
+    return json_response({**found, "users": len(found["users"])})
+
+
+def get_metrics(ctx: Ctx) -> Response:
+    return json_response(users.metrics(ctx.world, ctx.request.query.get("hostpoolid")))
+
+
+def reset_metrics(ctx: Ctx) -> Response:
+    users.reset_metrics(ctx.world)
+    return json_response(users.metrics(ctx.world))
+
+
 def register(router: Router) -> None:
     options: dict[str, Any] = {"authenticated": False, "rbac": False, "api_version": False}
     router.add("POST", f"{PREFIX}/sessionHosts", register_host, **options)
@@ -111,3 +135,6 @@ def register(router: Router) -> None:
     router.add("POST", f"{PREFIX}/userSessions", start_session, **options)
     router.add("POST", f"{PREFIX}/logoffs", end_session, **options)
     router.add("GET", f"{PREFIX}/records", records, **options)
+    router.add("PUT", f"{PREFIX}/populations", put_population, **options)
+    router.add("GET", f"{PREFIX}/metrics", get_metrics, **options)
+    router.add("DELETE", f"{PREFIX}/metrics", reset_metrics, **options)

@@ -19,6 +19,7 @@ from goldfleet.emulator.rp.desktopvirtualization import (
     scaling_plans,
     session_hosts,
     tokens,
+    users,
     workspaces,
 )
 from goldfleet.emulator.rp.desktopvirtualization.handling import (
@@ -276,3 +277,4 @@ def install(world: World) -> None:
     world.on_delete(HOST_POOL, scaling_plans.remove_pool_references)
     world.on_delete(APPLICATION_GROUP, workspaces.remove_group_references)
     agent.install(world)
+    users.install(world)

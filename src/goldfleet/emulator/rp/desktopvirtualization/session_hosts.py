@@ -22,6 +22,7 @@ from goldfleet.emulator.rp.desktopvirtualization.model import (
     SESSION_HOST_STATUSES,
     USER_SESSION,
     choice,
+    host_changed,
     name_of,
     properties_of,
     stamp,
@@ -118,6 +119,7 @@ def register_session_host(
     }
     item = world.store.put(body, existing.meta if existing else {"nextSession": 1})
     stamp(world, item.body, "RDAgent")
+    host_changed(world, pool.id)
     return item
 
 
@@ -139,6 +141,7 @@ def heartbeat(
             properties["statusTimestamp"] = now
     if health_checks is not None:
         properties["sessionHostHealthCheckResults"] = _health(world, health_checks)
+    host_changed(world, item.id.rsplit("/sessionHosts/", 1)[0])
     return item
 
 
@@ -188,6 +191,7 @@ def patch_host(
     properties["allowNewSession"] = allow
     properties["friendlyName"] = friendly
     stamp(world, host.body, app_id)
+    host_changed(world, host.id.rsplit("/sessionHosts/", 1)[0])
     return host
 
 
@@ -225,6 +229,7 @@ def _remove(world: World, host: StoredResource, *, forced: bool, reason: str) ->
     for session in list(world.store.children(host.id, USER_SESSION)):
         sessions.end_session(world, session.id, forced=forced, reason=reason)
     world.delete_resource(host.id)
+    host_changed(world, host.id.rsplit("/sessionHosts/", 1)[0])
 
 
 def _assign(world: World, host: StoredResource, user: Any, *, force: bool) -> None:

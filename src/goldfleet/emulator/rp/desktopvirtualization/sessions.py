@@ -10,6 +10,7 @@ Names are composite as the real service answers them (``pool/host.fqdn/<id>``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from goldfleet.emulator.arm.clock import iso
@@ -32,6 +33,16 @@ _FILTER_FIELDS = {
     "sessionstate": "sessionState",
     "state": "sessionState",
 }
+
+
+MessageListener = Callable[[World, StoredResource], None]
+_MESSAGE_LISTENERS: list[MessageListener] = []
+
+
+def on_message(listener: MessageListener) -> None:
+    """Call ``listener(world, session)`` after a message reaches a session (the user
+    simulation decides whether its user signs out). Code, registered at import time."""
+    _MESSAGE_LISTENERS.append(listener)
 
 
 class SessionRefused(Exception):
@@ -164,6 +175,8 @@ def send_message(world: World, session: StoredResource, title: Any, body: Any) -
             "messageBody": body or "",
         }
     )
+    for listener in _MESSAGE_LISTENERS:
+        listener(world, session)
 
 
 def get_session(world: World, host: StoredResource, session_id: str) -> StoredResource:

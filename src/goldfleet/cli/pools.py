@@ -1,0 +1,150 @@
+"""``goldfleet pool rollout|rollback|preflight|status``: re-imaging host pools."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from goldfleet.api import rollouts
+from goldfleet.cli.common import (
+    CloudOption,
+    ConfigOption,
+    EmulatorCaOption,
+    EmulatorOption,
+    StateDirOption,
+    config_path,
+    target,
+)
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+
+pool_app = typer.Typer(
+    help="Host pools: rollouts, rollback, preflight, status.", no_args_is_help=True
+)
+
+PoolArgument = Annotated[str, typer.Argument(help="The host pool's name in the configuration.")]
+VersionOption = Annotated[
+    str | None,
+    typer.Option(help="The image version (default: the newest the pool may run)."),
+]
+
+
+def _report(report: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{escape(report['pool'])}[/]: {report['state']} - created "
+        f"{len(report['created'])}, retired {len(report['retired'])}, failed "
+        f"{len(report['failed'])}, forced logoffs {report['forcedLogoffs']}, windows waited "
+        f"{report['windowsWaited']}"
+    )
+    for host, why in report["failed"].items():
+        console.print(f"  [red]{escape(host)}[/]: {escape(why)}")
+    if report.get("reason"):
+        console.print(f"  {escape(report['reason'])}")
+
+
+@pool_app.command("rollout")
+def rollout(
+    pool: PoolArgument,
+    version: VersionOption = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Re-image a pool's session hosts to its image version, in its maintenance windows."""
+    report = rollouts.roll_out(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), pool, version
+    )
+    emit(report, output, query, _report)
+    if report["state"] not in ("done",):
+        raise typer.Exit(1)
+
+
+@pool_app.command("rollback")
+def rollback(
+    pool: PoolArgument,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Bring back the hosts a rollout kept deallocated, and take out those that replaced them."""
+    report = rollouts.roll_back(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), pool
+    )
+    emit(report, output, query, _report)
+    if report["state"] != "done":
+        raise typer.Exit(1)
+
+
+@pool_app.command("preflight")
+def preflight(
+    pool: PoolArgument,
+    version: VersionOption = None,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Check free IPs, vCPU quota, replication and the registration token before a rollout."""
+    found = rollouts.preflight(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), pool, version
+    )
+
+    def human(report: dict[str, Any]) -> None:
+        if report["ok"]:
+            console.print(f"[green]{escape(report['pool'])}: ready[/] for {report['version']}")
+        for problem in report["problems"]:
+            console.print(
+                f"[red]{problem['check']}[/]: {escape(problem['text'])}\n  fix: "
+                f"{escape(problem['fix'])}"
+            )
+
+    emit(found, output, query, human)
+    if not found["ok"]:
+        raise typer.Exit(1)
+
+
+@pool_app.command("status")
+def status(
+    pool: PoolArgument,
+    config: ConfigOption = None,
+    output: Output = OutputOption,
+    query: str | None = QueryOption,
+    cloud: CloudOption = None,
+    emulator: EmulatorOption = None,
+    emulator_ca: EmulatorCaOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """The pool's hosts, their state and their drift from the version the pool should run."""
+    found = rollouts.pool_status(
+        config_path(config), target(cloud, emulator, emulator_ca, state_dir), pool
+    )
+
+    def human(report: dict[str, Any]) -> None:
+        table = Table(title=f"{report['pool']} ({report['version']})", title_justify="left")
+        for column in ("host", "power", "status", "sessions", "version", "drift"):
+            table.add_column(column)
+        for row in report["hosts"]:
+            table.add_row(
+                escape(row["name"]),
+                escape(str(row["power"] or "")),
+                escape(str(row["status"])),
+                str(row["sessions"]),
+                escape(row["version"]),
+                escape("; ".join(row["drift"])),
+            )
+        console.print(table)
+
+    emit(found, output, query, human)
