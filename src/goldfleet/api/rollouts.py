@@ -140,6 +140,8 @@ def rollout_spec(
         "poolName": pool.host_pool_name,
         "poolType": pool.type.value,
         "tenantId": tenant.tenant_id,
+        # A version in another tenant's gallery: VMs are made with that tenant's token too.
+        "imageTenantId": target.tenant_id if target.tenant_id != tenant.tenant_id else None,
         "subscriptionId": pool.subscription_id,
         "resourceGroup": pool.resource_group,
         "location": pool.location,

@@ -16,6 +16,7 @@ creates nothing twice; an extension that already succeeded is not sent again.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,9 +72,12 @@ async def create_host(
     subscription_id: str,
     ref: CredentialRef,
     host: HostMachine,
+    auxiliary: Sequence[tuple[str, CredentialRef]] = (),
 ) -> str:
     """The NIC and the VM (create-or-get). The local administrator's password is random, made
-    here and sent only to Azure (AVD users sign in with their directory accounts)."""
+    here and sent only to Azure (AVD users sign in with their directory accounts). When the
+    image version is in another tenant's gallery, ``auxiliary`` names that tenant (and the
+    credential of the same multi-tenant app there): Azure needs its token too."""
     args = (factory, tenant_id, subscription_id, ref)
     nic_id = await compute.create_nic(
         *args, host.group, f"{host.name}-nic", host.location, host.subnet_id, host.tags
@@ -117,7 +121,7 @@ async def create_host(
         f"/subscriptions/{subscription_id}/resourceGroups/{host.group}"
         f"/providers/Microsoft.Compute/virtualMachines/{host.name}"
     )
-    client = factory.compute(tenant_id, subscription_id, ref)
+    client = factory.compute(tenant_id, subscription_id, ref, auxiliary)
     try:
         async with client:
             try:

@@ -68,6 +68,7 @@ class _Run:
         self.personal = spec["poolType"] == "personal"
         self.failures = 0
         self.canary = False  # the batch running is the canary
+        self.create_time = timedelta(0)  # the longest creation of a batch's hosts so far
         self.report: dict[str, Any] = {
             "pool": spec["pool"],
             "version": self.version,
@@ -180,8 +181,10 @@ def _create(run: _Run, names: list[str]) -> tuple[list[str], dict[str, str]]:
     """Create hosts and wait for them; failed ones are deleted. (ready, failed)."""
     if not names:
         return [], {}
-    failed = run.call(steps.create_hosts, names, engine.now().isoformat())
+    began = engine.now()
+    failed = run.call(steps.create_hosts, names, began.isoformat())
     ready = _wait_ready(run, names, failed)
+    run.create_time = max(run.create_time, engine.now() - began)
     if failed:
         run.call(steps.delete_hosts, sorted(failed))
         run.failures += len(failed)
@@ -310,7 +313,10 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
         serving = sum(h.serving for h in hosts)
         wanted = canary_left or batch
         missing = max(0, run.count - len(run.on_target(hosts)) - len(todo))
-        n = next_batch(policy, wanted, len(todo) + missing, serving, run.count)
+        if todo:
+            n = next_batch(policy, wanted, len(todo) + missing, serving, run.count)
+        else:  # only hosts to add (a new pool, or hosts lost): nothing goes, no floor applies
+            n = min(wanted, missing)
         if n == 0:
             run.report["state"] = "blocked"
             run.report["reason"] = (
@@ -352,7 +358,11 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
             canary_left = 0
         elif ok:
             batch = grown(policy, batch)
-        estimate = max(engine.now() - began, timedelta(minutes=10))
+        # What the next batch needs before the window closes: making its hosts (as long as
+        # the slowest batch so far), the grace, and the margin. Waiting for users to sign out
+        # is not counted: under Wait it may run into the next window by design.
+        if run.create_time:
+            estimate = run.create_time + policy.grace_period + CLOSING_MARGIN
     return run.report
 
 

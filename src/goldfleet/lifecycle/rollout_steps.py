@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -140,10 +141,14 @@ async def create_hosts(
     except AzureCallError as exc:
         raise step_error(exc) from exc
 
+    image_tenant = spec.get("imageTenantId")
+    context = ApplyContext.from_json(context_json)
+    auxiliary = [(image_tenant, context.credential(image_tenant))] if image_tenant else []
+
     async def one(name: str) -> str | None:
         machine = _machine(spec, name, now)
         try:
-            await host_machines.create_host(*call.args, machine)
+            await host_machines.create_host(*call.args, machine, auxiliary)
             ext_name, body = host_machines.join_extension(join, password)
             await host_machines.install_extension(
                 *call.args, machine.group, name, machine.location, ext_name, body
@@ -239,41 +244,50 @@ async def retire(
     keep: bool,
     now: str,
 ) -> None:
-    """Take emptied hosts out: kept (deallocated, drained, tagged with when) for a rollback, or
-    deleted with their session host registration."""
+    """Take emptied hosts out, side by side: kept (deallocated, drained, tagged with when) for
+    a rollback, or deleted with their session host registration."""
     call = _Call(context_json, spec)
-    try:
-        for host in hosts:
-            if keep:
-                await compute.deallocate(*call.args, call.group, host["name"])
-                await compute.tag_vm(
-                    *call.args,
-                    call.group,
-                    host["name"],
-                    {RETIRED_TAG: now},
-                )
-            else:
-                if host.get("session_host"):
-                    await call.pool.remove(host["session_host"])
-                await compute.delete_vm(*call.args, call.group, host["name"])
-    except AzureCallError as exc:
-        raise step_error(exc) from exc
+
+    async def one(host: dict[str, Any]) -> None:
+        if keep:
+            await compute.deallocate(*call.args, call.group, host["name"])
+            await compute.tag_vm(*call.args, call.group, host["name"], {RETIRED_TAG: now})
+            return
+        if host.get("session_host"):
+            await call.pool.remove(host["session_host"])
+        await compute.delete_vm(*call.args, call.group, host["name"])
+
+    await _each(one, hosts)
+
+
+async def _each(one: Callable[[Any], Awaitable[None]], items: Sequence[Any]) -> None:
+    """Run ``one`` for every item at once; the first Azure error stops the step (a retry finds
+    what was done)."""
+    results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
+    for result in results:
+        if isinstance(result, AzureCallError):
+            raise step_error(result) from result
+        if isinstance(result, BaseException):
+            raise result
 
 
 @engine.step("pool.delete_hosts", retry=STEP_RETRY)
 async def delete_hosts(
     context_json: dict[str, Any], spec: dict[str, Any], names: list[str]
 ) -> None:
-    """Delete VMs and their session hosts (new hosts that failed, ghosts' leftovers)."""
+    """Delete VMs and their session hosts (new hosts that failed, orphans, delete-first)."""
     call = _Call(context_json, spec)
     try:
         registered = {h.vm_name.lower(): h.name for h in await call.pool.hosts()}
-        for name in names:
-            if name.lower() in registered:
-                await call.pool.remove(registered[name.lower()])
-            await compute.delete_vm(*call.args, call.group, name)
     except AzureCallError as exc:
         raise step_error(exc) from exc
+
+    async def one(name: str) -> None:
+        if name.lower() in registered:
+            await call.pool.remove(registered[name.lower()])
+        await compute.delete_vm(*call.args, call.group, name)
+
+    await _each(one, names)
 
 
 @engine.step("pool.restore", retry=STEP_RETRY)
@@ -282,14 +296,14 @@ async def restore(
 ) -> None:
     """Bring retired hosts back: start, untag, accept sessions (a rollback)."""
     call = _Call(context_json, spec)
-    try:
-        for host in hosts:
-            await compute.start(*call.args, call.group, host["name"])
-            await compute.tag_vm(*call.args, call.group, host["name"], {RETIRED_TAG: None})
-            if host.get("session_host"):
-                await call.pool.set_allow_new_sessions(host["session_host"], True)
-    except AzureCallError as exc:
-        raise step_error(exc) from exc
+
+    async def one(host: dict[str, Any]) -> None:
+        await compute.start(*call.args, call.group, host["name"])
+        await compute.tag_vm(*call.args, call.group, host["name"], {RETIRED_TAG: None})
+        if host.get("session_host"):
+            await call.pool.set_allow_new_sessions(host["session_host"], True)
+
+    await _each(one, hosts)
 
 
 @engine.step("pool.assign", retry=STEP_RETRY)

@@ -1,0 +1,446 @@
+"""Host pool rollouts end to end, through the CLI against the emulator with the example estate
+and simulated users: Contoso's pool of ten hosts provisioned, then re-imaged side by side and
+delete-first inside its maintenance window with no forced logoff under Wait and the capacity
+floor held; a broken image stopped at the canary; a window that closes mid-rollout; a crash
+mid-batch; a rollback to the kept hosts; preflight catching a full subnet and no quota."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.api.estate import (
+    CONFIG,
+    FAST,
+    PROVIDER_SUB,
+    applied_estate,
+    environment,
+    runner,
+)
+
+PIPELINE = "win11-avd-monthly"
+SOURCE = (
+    f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-build/providers/"
+    "Microsoft.Compute/images/img-win11-avd-2026-11"
+)
+POOL = "contoso-pooled"
+CONTOSO_SUB = "5a1b7c3d-0002-4e8f-9a0b-1c2d3e4f5a02"
+POOL_ID = (
+    f"/subscriptions/{CONTOSO_SUB}/resourceGroups/rg-avd-hosts/providers/"
+    "Microsoft.DesktopVirtualization/hostPools/hp-contoso-pooled"
+)
+# Sunday 2027-01-17 02:00 in Sydney (AEDT, UTC+11): Contoso's "sun-early" window (4 h).
+SUNDAY_WINDOW = datetime.fromisoformat("2027-01-16T15:00:00+00:00")
+ROLLOUT_SPEED = 300  # 5 simulated minutes per real second: ARM latency costs seconds, not hours
+
+
+def _docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def _write(path: Path, docs: list[dict[str, Any]]) -> None:
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def rollout_config(tmp: Path, policy: dict[str, Any] | None = None, **pool: Any) -> Path:
+    """The example configuration with Contoso's pool at ten hosts, two weekend windows (Saturday
+    22:00 for an hour, Sunday 02:00 for four), and a quicker rollout policy for the pool."""
+    config = tmp / "config"
+    shutil.copytree(CONFIG, config)
+    tenants = _docs(config / "tenants.yaml")
+    for doc in tenants:
+        if doc["metadata"]["name"] == "contoso":
+            doc["spec"]["maintenanceWindows"] = [
+                {
+                    "name": "sat-evening",
+                    "type": "weekly",
+                    "days": ["Sat"],
+                    "start": "22:00",
+                    "duration": "1h",
+                },
+                {
+                    "name": "sun-early",
+                    "type": "weekly",
+                    "days": ["Sun"],
+                    "start": "02:00",
+                    "duration": "4h",
+                },
+            ]
+    _write(config / "tenants.yaml", tenants)
+    pools = _docs(config / "pools.yaml")
+    for doc in pools:
+        if doc["metadata"]["name"] == POOL:
+            doc["spec"]["sessionHosts"]["count"] = 10
+            doc["spec"]["rolloutPolicy"] = "test-policy"
+            doc["spec"].update(pool)
+    _write(config / "pools.yaml", pools)
+    rollout = _docs(config / "rollout.yaml")
+    rollout.append(
+        {
+            "apiVersion": "goldfleet/v1",
+            "kind": "RolloutPolicy",
+            "metadata": {"name": "test-policy"},
+            "spec": {
+                "strategy": "sideBySide",
+                "maxSurge": 4,
+                "minAvailablePercent": 80,
+                "batchSize": 4,
+                "canary": {"hosts": 1, "bakeTime": "10m"},
+                "failureBudget": 1,
+                "drainMessage": {"title": "Desktop update", "body": "Please sign out."},
+                "gracePeriod": "5m",
+                "logoff": "Wait",
+                "keepOldHostsDays": 7,
+                **(policy or {}),
+            },
+        }
+    )
+    _write(config / "rollout.yaml", rollout)
+    return config
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    with applied_estate(
+        tmp_path_factory.mktemp("estate"), tmp_path_factory.mktemp("applied")
+    ) as emu:
+        emu.control("PUT", "/clock", {"now": "2027-01-12T09:00:00Z"})
+        emu.applied = emu.control("GET", "/state")  # type: ignore[attr-defined]
+        yield emu
+
+
+@pytest.fixture
+def goldfleet(estate, tmp_path):
+    yield runner(environment(estate, tmp_path / "state"))
+    estate.control("PUT", "/clock", {"speed": FAST})
+    estate.control("PUT", "/state", estate.applied)
+
+
+def release(goldfleet, config: Path, version: str) -> None:
+    """A version of the monthly pipeline, replicated everywhere and promoted."""
+    goldfleet(
+        "image",
+        "version",
+        "create",
+        PIPELINE,
+        "-c",
+        str(config),
+        "--source",
+        SOURCE,
+        "--version",
+        version,
+        "-o",
+        "json",
+    )
+    goldfleet(
+        "image",
+        "version",
+        "promote",
+        f"{PIPELINE}:{version}",
+        "-c",
+        str(config),
+        "--override-validation",
+        "--reason",
+        "test",
+        "-o",
+        "json",
+    )
+
+
+def at(estate, when: datetime, speed: float = ROLLOUT_SPEED) -> None:
+    estate.control(
+        "PUT", "/clock", {"now": when.isoformat().replace("+00:00", "Z"), "speed": speed}
+    )
+
+
+def rollout(goldfleet, config: Path, *extra: str, check: bool = True) -> dict[str, Any]:
+    done = goldfleet("pool", "rollout", POOL, "-c", str(config), "-o", "json", *extra, check=False)
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return (
+        json.loads(done.stdout) if done.stdout.strip().startswith("{") else {"stderr": done.stderr}
+    )
+
+
+def status(goldfleet, config: Path) -> dict[str, Any]:
+    return json.loads(goldfleet("pool", "status", POOL, "-c", str(config), "-o", "json").stdout)
+
+
+def users(estate, count: int, start: str, end: str, sign_out: float) -> None:
+    estate.control(
+        "PUT",
+        "/desktopvirtualization/populations",
+        {
+            "hostPoolId": POOL_ID,
+            "users": count,
+            "timeZone": "Australia/Sydney",
+            "start": start,
+            "end": end,
+            "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "signOutOnMessage": sign_out,
+        },
+    )
+
+
+def metrics(estate) -> dict[str, Any]:
+    found = estate.control("GET", f"/desktopvirtualization/metrics?hostPoolId={POOL_ID}")
+    return dict(found[POOL_ID.lower()])
+
+
+def provisioned(goldfleet, estate, config: Path) -> None:
+    """Release 2027.113.1 and put ten hosts on it at once, in the Sunday window a week before."""
+    release(goldfleet, config, "2027.113.1")
+    quick = rollout_config(
+        config.parent / "provisioning",
+        {"maxSurge": 10, "batchSize": 10, "canary": {"hosts": 0}},
+    )
+    at(estate, SUNDAY_WINDOW - timedelta(days=7, minutes=1))
+    first = rollout(goldfleet, quick)
+    assert first["state"] == "done" and len(first["created"]) == 10, first
+
+
+def vm_puts(estate) -> list[str]:
+    return [
+        e["path"].split("?")[0]
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "PUT"
+        and "/virtualMachines/" in e["path"]
+        and "/extensions/" not in e["path"]
+    ]
+
+
+def test_side_by_side_in_the_window_with_users_and_no_forced_logoff(goldfleet, estate, tmp_path):
+    config = rollout_config(tmp_path)
+    provisioned(goldfleet, estate, config)
+    release(goldfleet, config, "2027.113.2")
+    # Night-shift users: online when the window opens, most sign out when messaged.
+    at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
+    users(estate, 60, "00:00", "03:00", sign_out=0.8)
+    at(estate, SUNDAY_WINDOW - timedelta(minutes=30))
+    estate.control("DELETE", "/desktopvirtualization/metrics")
+    report = rollout(goldfleet, config)
+    assert report["state"] == "done", report
+    assert report["forcedLogoffs"] == 0 and len(report["retired"]) == 10
+    assert len(report["created"]) == 10 and report["batches"][0]["canary"]
+    seen = metrics(estate)
+    assert seen["disruptions"] == 0
+    assert seen["signedOutAfterMessage"] > 0  # users were on the hosts and moved
+    assert seen["minServing"] >= 8  # the floor (80 % of ten) held all along
+    for batch in report["batches"]:
+        assert datetime.fromisoformat(batch["started"]) >= SUNDAY_WINDOW
+        assert datetime.fromisoformat(batch["ended"]) <= SUNDAY_WINDOW + timedelta(hours=4)
+    hosts = status(goldfleet, config)["hosts"]
+    live = [h for h in hosts if not h["retiredAt"]]
+    assert len(live) == 10 and all(h["version"] == "2027.113.2" and not h["drift"] for h in live)
+    kept = [h for h in hosts if h["retiredAt"]]
+    assert len(kept) == 10 and all(h["power"] == "deallocated" for h in kept)
+    # Rollback: the kept hosts serve again, the new ones go.
+    back = json.loads(goldfleet("pool", "rollback", POOL, "-c", str(config), "-o", "json").stdout)
+    assert back["state"] == "done" and len(back["created"]) == 10 and len(back["retired"]) == 10
+    after = status(goldfleet, config)["hosts"]
+    assert len(after) == 10 and all(h["version"] == "2027.113.1" for h in after)
+    assert all(h["status"] == "Available" and not h["retiredAt"] for h in after)
+
+
+def test_delete_first_keeps_names_and_the_floor(goldfleet, estate, tmp_path):
+    config = rollout_config(
+        tmp_path,
+        {"strategy": "deleteFirst", "maxSurge": 0, "keepNames": True, "keepOldHostsDays": 0},
+    )
+    provisioned(goldfleet, estate, config)
+    names = sorted(h["name"] for h in status(goldfleet, config)["hosts"])
+    release(goldfleet, config, "2027.113.2")
+    at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
+    users(estate, 40, "00:00", "03:00", sign_out=0.8)
+    at(estate, SUNDAY_WINDOW - timedelta(minutes=30))
+    estate.control("DELETE", "/desktopvirtualization/metrics")
+    report = rollout(goldfleet, config)
+    assert report["state"] == "done", report
+    assert report["forcedLogoffs"] == 0
+    seen = metrics(estate)
+    assert seen["disruptions"] == 0 and seen["minServing"] >= 8
+    hosts = status(goldfleet, config)["hosts"]
+    assert sorted(h["name"] for h in hosts) == names  # the same names, on the new version
+    assert all(h["version"] == "2027.113.2" and h["status"] == "Available" for h in hosts)
+
+
+def _break_image(estate) -> None:
+    state = estate.control("GET", "/state")
+    contents = state["sections"].setdefault("guest", {}).setdefault("contents", {})
+    contents[SOURCE.lower()] = {"defects": ["RDAgentBootLoader disabled"]}
+    estate.control("PUT", "/state", state)
+
+
+def test_a_broken_image_stops_at_the_canary(goldfleet, estate, tmp_path):
+    config = rollout_config(tmp_path)
+    provisioned(goldfleet, estate, config)
+    before = status(goldfleet, config)["hosts"]
+    _break_image(estate)
+    release(goldfleet, config, "2027.113.3")
+    at(estate, SUNDAY_WINDOW - timedelta(minutes=30))
+    report = rollout(goldfleet, config, check=False)
+    assert report["state"] == "stoppedAtCanary", report
+    assert list(report["failed"]) and "SxSStackListenerCheck" in next(
+        iter(report["failed"].values())
+    )
+    after = status(goldfleet, config)["hosts"]
+    assert after == before  # the same ten hosts, untouched; the canary is gone
+
+
+def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, estate, tmp_path):
+    config = rollout_config(tmp_path)
+    provisioned(goldfleet, estate, config)
+    release(goldfleet, config, "2027.113.4")
+    at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
+    users(estate, 60, "00:00", "05:30", sign_out=0.0)  # nobody leaves before the window closes
+    at(estate, SUNDAY_WINDOW - timedelta(minutes=30))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "goldfleet",
+            "pool",
+            "rollout",
+            POOL,
+            "-c",
+            str(config),
+            "-o",
+            "json",
+        ],
+        env=goldfleet.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    closed = SUNDAY_WINDOW + timedelta(hours=4)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        now = datetime.fromisoformat(estate.control("GET", "/clock")["now"].replace("Z", "+00:00"))
+        if now > closed + timedelta(minutes=10):
+            break
+        time.sleep(0.5)
+    estate.control("PUT", "/clock", {"speed": 0})  # hold time between the windows
+    hosts = status(goldfleet, config)["hosts"]
+    assert process.poll() is None  # still waiting for the next window
+    live = [h for h in hosts if not h["retiredAt"]]
+    assert all(h["allowNewSession"] for h in live if h["status"] == "Available")
+    assert not [h for h in live if h["allowNewSession"] is False]  # nothing left drained
+    # Next Saturday evening: the users have gone home.
+    users(estate, 0, "00:00", "05:30", sign_out=1.0)
+    at(estate, SUNDAY_WINDOW + timedelta(days=6, hours=7) - timedelta(minutes=5))
+    out, err = process.communicate(timeout=240)
+    report = json.loads(out)
+    assert report["state"] == "done", err
+    assert report["windowsWaited"] >= 1 and report["forcedLogoffs"] == 0
+    final = status(goldfleet, config)["hosts"]
+    assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 10
+
+
+def test_a_crash_mid_batch_resumes_without_duplicates_or_orphans(goldfleet, estate, tmp_path):
+    config = rollout_config(tmp_path)
+    release(goldfleet, config, "2027.113.1")
+    at(estate, SUNDAY_WINDOW, 60)
+    estate.control("DELETE", "/requests")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "goldfleet", "pool", "rollout", POOL, "-c", str(config)],
+        env=goldfleet.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while len(set(vm_puts(estate))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert len(set(vm_puts(estate))) >= 3  # killed with a batch of hosts being made
+    estate.control("PUT", "/clock", {"speed": ROLLOUT_SPEED})
+    report = rollout(goldfleet, config)
+    assert report["state"] == "done", report
+    puts = vm_puts(estate)
+    assert len(set(puts)) == 10 == len(puts)  # each VM created once, none twice
+    hosts = status(goldfleet, config)["hosts"]
+    assert len(hosts) == 10 and all(h["status"] == "Available" for h in hosts)
+
+
+def test_preflight_reports_a_full_subnet_and_no_quota_together(goldfleet, estate, tmp_path):
+    from tests.api.estate import provider_credential  # noqa: F401 (same credentials)
+
+    config = rollout_config(tmp_path)
+    release(goldfleet, config, "2027.113.1")
+    ok = json.loads(goldfleet("pool", "preflight", POOL, "-c", str(config), "-o", "json").stdout)
+    assert ok["ok"] and ok["problems"] == []
+    state = estate.control("GET", "/state")
+    limits = state["sections"].setdefault("computeQuota", {"usage": {}, "limits": {}})
+    limits.setdefault("limits", {}).setdefault(CONTOSO_SUB, {})["australiaeast"] = {
+        "standardDASv5Family": 8
+    }
+    estate.control("PUT", "/state", state)
+    small = rollout_config(
+        tmp_path / "small",
+        None,
+        sessionHosts={
+            "image": "win11-avd",
+            "vmSize": "Standard_D8as_v5",
+            "namePrefix": "cph-avd",
+            "count": 10,
+            "subnetId": _full_subnet(estate),
+            "join": {"type": "entra", "intune": True},
+        },
+    )
+    found = goldfleet("pool", "preflight", POOL, "-c", str(small), "-o", "json", check=False)
+    assert found.returncode == 1
+    checks = {p["check"] for p in json.loads(found.stdout)["problems"]}
+    assert checks == {"subnet", "quota"}
+    refused = goldfleet("pool", "rollout", POOL, "-c", str(small), check=False)
+    assert refused.returncode == 2
+    assert "subnet" in refused.stderr and "quota" in refused.stderr
+    assert not [p for p in vm_puts(estate) if "cph-avd" in p]
+
+
+def _full_subnet(estate) -> str:
+    """A /29 in Contoso's network (three usable addresses) with three NICs in it."""
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.network import NetworkManagementClient
+
+    from tests.api.estate import APP, SECRET
+
+    credential = ClientSecretCredential(
+        "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02",
+        APP,
+        SECRET,
+        authority=estate.endpoint,
+        disable_instance_discovery=True,
+        connection_verify=str(estate.ca_path),
+    )
+    client = NetworkManagementClient(
+        credential,
+        CONTOSO_SUB,
+        base_url=estate.endpoint,
+        credential_scopes=[f"{estate.endpoint}/.default"],
+        connection_verify=str(estate.ca_path),
+        polling_interval=0,
+    )
+    estate.control("PUT", "/clock", {"speed": FAST})
+    subnet = client.subnets.begin_create_or_update(
+        "rg-avd-network", "vnet-avd-contoso", "snet-tiny", {"address_prefix": "10.61.9.0/29"}
+    ).result()
+    for n in range(3):
+        client.network_interfaces.begin_create_or_update(
+            "rg-avd-network",
+            f"nic-filler-{n}",
+            {
+                "location": "australiaeast",
+                "ip_configurations": [{"name": "ip", "subnet": {"id": subnet.id}}],
+            },
+        ).result()
+    return str(subnet.id)
