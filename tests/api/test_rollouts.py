@@ -109,12 +109,24 @@ def rollout_config(tmp: Path, policy: dict[str, Any] | None = None, **pool: Any)
     return config
 
 
+def set_quota(estate, vcpus: int) -> None:
+    """Contoso's vCPU quota in australiaeast (regional and for the DASv5 family)."""
+    state = estate.control("GET", "/state")
+    quota = state["sections"].setdefault("computeQuota", {"usage": {}, "limits": {}})
+    quota.setdefault("limits", {}).setdefault(CONTOSO_SUB, {})["australiaeast"] = {
+        "cores": vcpus,
+        "standardDASv5Family": vcpus,
+    }
+    estate.control("PUT", "/state", state)
+
+
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
     with applied_estate(
         tmp_path_factory.mktemp("estate"), tmp_path_factory.mktemp("applied")
     ) as emu:
         emu.control("PUT", "/clock", {"now": "2027-01-12T09:00:00Z"})
+        set_quota(emu, 400)  # room for ten D8as_v5 hosts and a surge of four
         emu.applied = emu.control("GET", "/state")  # type: ignore[attr-defined]
         yield emu
 
@@ -373,23 +385,16 @@ def test_a_crash_mid_batch_resumes_without_duplicates_or_orphans(goldfleet, esta
 
 
 def test_preflight_reports_a_full_subnet_and_no_quota_together(goldfleet, estate, tmp_path):
-    from tests.api.estate import provider_credential  # noqa: F401 (same credentials)
-
     config = rollout_config(tmp_path)
     release(goldfleet, config, "2027.113.1")
     ok = json.loads(goldfleet("pool", "preflight", POOL, "-c", str(config), "-o", "json").stdout)
     assert ok["ok"] and ok["problems"] == []
-    state = estate.control("GET", "/state")
-    limits = state["sections"].setdefault("computeQuota", {"usage": {}, "limits": {}})
-    limits.setdefault("limits", {}).setdefault(CONTOSO_SUB, {})["australiaeast"] = {
-        "standardDASv5Family": 8
-    }
-    estate.control("PUT", "/state", state)
+    set_quota(estate, 16)  # room for two D8as_v5 hosts, not the surge of four
     small = rollout_config(
         tmp_path / "small",
         None,
         sessionHosts={
-            "image": "win11-avd",
+            "image": "win11-avd-contoso",
             "vmSize": "Standard_D8as_v5",
             "namePrefix": "cph-avd",
             "count": 10,

@@ -368,8 +368,8 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
 
 @engine.workflow("pool.rollback")
 def rollback(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """Back to the hosts the last rollout kept: start them, wait until they serve, then empty
-    and delete the hosts that replaced them (emptied as the policy says, in the window)."""
+    """Back to the hosts the last rollout kept, at once: start them, wait until they serve,
+    then empty the hosts that replaced them (as the policy says) and delete them."""
     run = _Run(context_json, spec)
     hosts = run.hosts()
     kept = [h for h in hosts if h.retired_at]
@@ -389,17 +389,11 @@ def rollback(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, An
     run.report["created"].extend(ready)  # back in service
     replaced = [h for h in run.hosts() if not h.retired_at and h.name not in ready]
     replaced = [h for h in replaced if drift(h, run.version, run.size)]
-    while replaced:
-        now = engine.now()
-        start, window = run.schedule.batch_start(now, run.policy.grace_period + FIRST_ESTIMATE)
-        if start > now:
-            run.report["windowsWaited"] += 1
-            engine.sleep_until(start)
-            continue
-        emptied = _empty(run, replaced, window)
-        if emptied:
-            run.call(steps.delete_hosts, [h.name for h in emptied])
-            run.report["retired"].extend(h.name for h in emptied)
-        replaced = [h for h in replaced if h not in emptied]
+    # A rollback is the way out of a bad version: it does not wait for a window. The hosts
+    # that replaced the kept ones are still emptied as the policy says (Wait never logs off).
+    emptied = _empty(run, replaced, None)
+    if emptied:
+        run.call(steps.delete_hosts, [h.name for h in emptied])
+        run.report["retired"].extend(h.name for h in emptied)
     run.report["state"] = "done" if not failed else "incomplete"
     return run.report
