@@ -437,7 +437,10 @@ def _full_subnet(estate) -> str:
     )
     estate.control("PUT", "/clock", {"speed": FAST})
     subnet = client.subnets.begin_create_or_update(
-        "rg-avd-network", "vnet-avd-contoso", "snet-tiny", {"address_prefix": "10.61.9.0/29"}
+        "rg-avd-network",
+        "vnet-avd-contoso",
+        "snet-tiny",
+        {"properties": {"addressPrefix": "10.61.9.0/29"}},
     ).result()
     for n in range(3):
         client.network_interfaces.begin_create_or_update(
@@ -445,7 +448,11 @@ def _full_subnet(estate) -> str:
             f"nic-filler-{n}",
             {
                 "location": "australiaeast",
-                "ip_configurations": [{"name": "ip", "subnet": {"id": subnet.id}}],
+                "properties": {
+                    "ipConfigurations": [
+                        {"name": "ip", "properties": {"subnet": {"id": subnet.id}}}
+                    ]
+                },
             },
         ).result()
     return str(subnet.id)
