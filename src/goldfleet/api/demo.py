@@ -4,8 +4,9 @@ Today: start the emulator with the example MSP estate, read every tenant through
 validate the example configuration, plan, apply durably on the engine (resource groups,
 galleries, image definitions), plan again (nothing left to do), capture the legal master VM
 without touching it, let the build scheduler build the monthly image with Azure Image Builder
-and release it to every region and tenant, and check the audit trail. Later stages extend it
-until it tells the whole story.
+and release it to every region and tenant, promote both releases (with an audited override:
+validation gates come later), re-image every host pool in its tenant's next maintenance window
+with simulated users signed in, and check the audit trail.
 """
 
 from __future__ import annotations
@@ -15,21 +16,29 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from goldfleet.api import builds, changes, scheduling, status
+from goldfleet.api import builds, changes, promotion, rollouts, scheduling, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
 from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.inventory import TenantView, read_tenant
 from goldfleet.config import load_configuration
 from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.host_pools import HostPool, HostPoolType
+from goldfleet.domain.windows import MaintenanceSchedule
 from goldfleet.emulator import load_scenario
 
 EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
 SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials reference
 CAPTURE_PIPELINE = "win11-legal-capture"  # captures the estate's master VM
+JOIN_SECRET_ENV = "FABRIKAM_DOMAIN_JOIN_PASSWORD"  # Fabrikam's AD join account (fake here)
+DEMO_SPEED = 20000
+ROLLOUT_SPEED = 300  # simulated seconds per real second while pools are re-imaged
+PROMOTION_REASON = "demo: promoted without the validation stage, which comes in a later issue"
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class DemoResult:
     second_plan: changes.PlanResult
     capture: builds.BuildResult
     schedule: scheduling.Tick
+    rollouts: list[dict[str, Any]]
     audit: status.AuditView
     requests: int
 
@@ -57,7 +67,7 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo; ``on_stage(name, value)`` is told as each stage completes."""
     say = on_stage or (lambda _name, _value: None)
-    options = emulator_options(scenario=scenario_path, speed=20000)
+    options = emulator_options(scenario=scenario_path, speed=DEMO_SPEED)
     scenario, _ = load_scenario(scenario_path)
     app = scenario.applications[0]
     if not app.secrets:
@@ -65,6 +75,7 @@ def run_demo(
     # The emulator's own, fake credential, handed over the way a user would: an environment
     # variable that the configuration's credential reference names.
     os.environ[SECRET_ENV] = app.secrets[0].value
+    os.environ.setdefault(JOIN_SECRET_ENV, "demo-join-Passw0rd!")
     state = state_dir or Path(tempfile.mkdtemp(prefix="goldfleet-demo-"))
     os.environ["GOLDFLEET_STATE_DIR"] = str(state)
     os.environ.pop("GOLDFLEET_DATABASE_URL", None)
@@ -97,6 +108,16 @@ def run_demo(
         say("capture", captured)
         tick = scheduling.tick(config_path, target)
         say("schedule", tick)
+        made = [captured, *tick.results]
+        for result in made:
+            if result.release is not None:
+                promotion.promote_release(
+                    config_path, target, result.release.release_id, PROMOTION_REASON
+                )
+        reports = [
+            _re_image(emu, config_path, target, pool) for pool in loaded.configuration.host_pools
+        ]
+        say("pools", reports)
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")
@@ -109,6 +130,40 @@ def run_demo(
         second,
         captured,
         tick,
+        reports,
         trail,
         int(counters.get("requests", 0)),
     )
+
+
+def _re_image(emu: Any, config_path: Path, target: Target, pool: HostPool) -> dict[str, Any]:
+    """Move the clock to a minute before the pool's next window, with users signed in, and
+    roll the pool out to its promoted version."""
+    configuration = load_configuration(config_path).configuration
+    tenant = configuration.tenant(pool.tenant)
+    schedule = MaintenanceSchedule(tenant.time_zone, tenant.windows, tenant.freezes)
+    now = datetime.fromisoformat(emu.control("GET", "/clock")["now"].replace("Z", "+00:00"))
+    start, _ = schedule.batch_start(now, timedelta(hours=1))
+    opens = start - timedelta(minutes=1)
+    local = start.astimezone(ZoneInfo(tenant.time_zone))
+    personal = pool.type is HostPoolType.PERSONAL
+    emu.control(
+        "PUT",
+        "/desktopvirtualization/populations",
+        {  # a late shift: signed in when the window opens; most sign out when messaged
+            "hostPoolId": str(pool.resource_id),
+            "users": pool.session_hosts.count * (1 if personal else 3),
+            "timeZone": tenant.time_zone,
+            "start": (local - timedelta(hours=1)).time().isoformat(timespec="minutes"),
+            "end": (local + timedelta(minutes=90)).time().isoformat(timespec="minutes"),
+            "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "signOutOnMessage": 0.7,
+        },
+    )
+    emu.control("PUT", "/clock", {"now": opens.isoformat(), "speed": ROLLOUT_SPEED})
+    try:
+        return rollouts.roll_out(config_path, target, pool.name)
+    except UserInputError as exc:
+        return {"pool": pool.name, "state": "not started", "reason": exc.message}
+    finally:
+        emu.control("PUT", "/clock", {"speed": DEMO_SPEED})

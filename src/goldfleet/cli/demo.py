@@ -99,8 +99,21 @@ def _stage(name: str, value: Any) -> None:
             _build(result)
         for pipeline, error in value.errors.items():
             console.print(f"[red]{pipeline}[/]: {error}", highlight=False)
+    elif name == "pools":
+        console.print(Rule("8. Host pools re-imaged in their maintenance windows"))
+        for report in value:
+            if report["state"] == "not started" or "created" not in report:
+                console.print(f"{report['pool']}: not started - {report.get('reason')}")
+                continue
+            console.print(
+                f"{report['pool']}: {report['state']} - {len(report['created'])} hosts on "
+                f"{report['version'].rsplit('/', 1)[-1]}, {len(report['retired'])} retired, "
+                f"{report['messagedSessions']} sessions messaged, {report['forcedLogoffs']} "
+                f"forced logoffs, {len(report['batches'])} batches",
+                highlight=False,
+            )
     elif name == "audit":
-        console.print(Rule("8. Audit trail"))
+        console.print(Rule("9. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"
         console.print(f"{len(value.entries)} entries, hash chain {verdict}.")
 
