@@ -110,3 +110,35 @@ def test_a_host_serves_only_registered_healthy_running_and_open():
     assert PoolHost.from_json(host("a", failed_checks=("x",)).to_json()) == host(
         "a", failed_checks=("x",)
     )
+
+
+def test_a_policy_survives_json_as_a_workflow_argument():
+    from datetime import timedelta
+
+    from goldfleet.domain.rollout import (
+        Canary,
+        DrainMessage,
+        LogoffMode,
+        RolloutPolicy,
+        RolloutStrategy,
+        policy_from_json,
+        policy_to_json,
+    )
+
+    policy = RolloutPolicy(
+        name="p",
+        strategy=RolloutStrategy.DELETE_FIRST,
+        max_surge=0,
+        min_available_percent=80,
+        batch_size=2,
+        canary=Canary(1, timedelta(minutes=45)),
+        failure_budget=1,
+        drain_message=DrainMessage("t", "b"),
+        grace_period=timedelta(minutes=15),
+        logoff=LogoffMode.FORCE,
+        keep_old_hosts_days=7,
+        keep_names=False,
+        progressive=False,
+        host_ready_timeout=timedelta(minutes=30),
+    )
+    assert policy_from_json(policy_to_json(policy)) == policy

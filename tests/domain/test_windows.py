@@ -501,3 +501,37 @@ def test_next_open_is_never_inside_a_freeze(
     for freeze in freezes:
         frozen_start, frozen_end = _frozen_span(freeze, tz)
         assert instance.end <= frozen_start or instance.start >= frozen_end
+
+
+# --- MaintenanceSchedule: what a rollout carries ------------------------------------------------
+
+
+def test_a_schedule_without_windows_starts_now():
+    from goldfleet.domain.windows import MaintenanceSchedule
+
+    now = datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
+    assert MaintenanceSchedule("UTC").batch_start(now, timedelta(hours=2)) == (now, None)
+
+
+def test_a_batch_waits_for_a_window_long_enough_and_round_trips_as_json():
+    from goldfleet.domain.windows import MaintenanceSchedule
+
+    short = MaintenanceWindow("short", WindowKind.WEEKLY, time(22, 0), timedelta(hours=1), ("Sat",))
+    long = MaintenanceWindow("long", WindowKind.WEEKLY, time(2, 0), timedelta(hours=8), ("Sun",))
+    schedule = MaintenanceSchedule(
+        "Australia/Sydney", (short, long), (Freeze(date(2027, 1, 23), date(2027, 1, 24)),)
+    )
+    assert MaintenanceSchedule.from_json(schedule.to_json()) == schedule
+    friday = datetime(2027, 1, 15, 0, 0, tzinfo=UTC)
+    start, instance = schedule.batch_start(friday, timedelta(minutes=30))
+    assert start == datetime(2027, 1, 16, 11, 0, tzinfo=UTC)  # Sat 22:00 AEDT, an hour is enough
+    assert instance is not None and instance.name == "short"
+    start, instance = schedule.batch_start(friday, timedelta(hours=2))
+    assert start == datetime(2027, 1, 16, 15, 0, tzinfo=UTC)  # Sun 02:00 AEDT: the long one
+    inside = datetime(2027, 1, 16, 20, 0, tzinfo=UTC)  # Sun 07:00, three hours left
+    assert schedule.batch_start(inside, timedelta(hours=2))[0] == inside
+    # Too late in the window; the next weekend is frozen, so the one after.
+    late = datetime(2027, 1, 16, 22, 30, tzinfo=UTC)
+    assert schedule.batch_start(late, timedelta(hours=2))[0] == datetime(
+        2027, 1, 30, 15, 0, tzinfo=UTC
+    )
