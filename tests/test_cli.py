@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -27,7 +28,7 @@ def test_demo_reads_every_tenant_of_the_example_estate():
         [sys.executable, "-m", "goldfleet", "demo"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         env={**os.environ, "COLUMNS": "200"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -46,6 +47,14 @@ def test_demo_reads_every_tenant_of_the_example_estate():
         "(capture): succeeded" in output and "pre-sysprep checks on the clone: all clear" in output
     )
     assert "win11-avd-monthly is due" in output and "(imageBuilder): succeeded" in output
+    # then every pool gets hosts, and a new monthly version re-images them in their windows
+    provisioned, re_imaged = output.split("Host pools provisioned")[1].split("Host pools re-imaged")
+    assert "contoso-pooled: done - 6 hosts on" in provisioned
+    assert re.search(
+        r"contoso-pooled: done - 6 hosts on \S+, 6 retired, \d+ sessions messaged, 0 forced",
+        re_imaged,
+    )
+    assert "fabrikam-pooled: done - 8 hosts on" in re_imaged
 
 
 def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):

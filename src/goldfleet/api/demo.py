@@ -16,12 +16,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from goldfleet.api import builds, changes, promotion, rollouts, scheduling, status
+from goldfleet.api import builds, changes, images, promotion, rollouts, scheduling, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
 from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
@@ -114,10 +114,26 @@ def run_demo(
                 promotion.promote_release(
                     config_path, target, result.release.release_id, PROMOTION_REASON
                 )
-        reports = [
-            _re_image(emu, config_path, target, pool) for pool in loaded.configuration.host_pools
-        ]
+        pools = loaded.configuration.host_pools
+        reports = [_re_image(emu, config_path, target, pool) for pool in pools]
         say("pools", reports)
+        monthly = next(r for r in tick.results if r.release is not None)
+        assert monthly.release is not None
+        made_from = next(
+            t["versionId"]
+            for t in monthly.release.outcome["targets"].values()
+            if t.get("versionId") and t.get("state") == "Completed"
+        )
+        # Skip ahead past the tenants' holiday freezes, so that the update reaches them all.
+        thaw = max(f.end for t in loaded.configuration.tenants for f in t.freezes)
+        after = datetime.combine(thaw + timedelta(days=2), time(9, 0), UTC)
+        if after.timestamp() > float(emu.control("GET", "/clock")["timestamp"]):
+            emu.control("PUT", "/clock", {"now": after.isoformat()})
+        update = images.create_release(config_path, target, monthly.pipeline, made_from)
+        promotion.promote_release(config_path, target, update.release_id, PROMOTION_REASON)
+        say("update", update)
+        reports += [_re_image(emu, config_path, target, pool) for pool in pools]
+        say("re-imaged", reports[len(pools) :])
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")

@@ -214,8 +214,11 @@ def _prepare(
     factory = client_factory(target)
 
     async def read() -> tuple[VersionState, PoolFacts]:
-        found = await _pool_version(factory, configuration, pool, image_target, version)
-        return found, await _facts(factory, configuration, pool, found, now)
+        try:
+            found = await _pool_version(factory, configuration, pool, image_target, version)
+            return found, await _facts(factory, configuration, pool, found, now)
+        finally:
+            await factory.close()
 
     found, facts = asyncio.run(read())
     needs = PoolNeeds(
@@ -323,6 +326,12 @@ def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, 
     version_id = image_target.version_id(found.name)
 
     async def read() -> list[dict[str, Any]]:
+        try:
+            return await rows()
+        finally:
+            await factory.close()
+
+    async def rows() -> list[dict[str, Any]]:
         args = (factory, tenant.tenant_id, pool.subscription_id, tenant.credential)
         machines = await host_machines.pool_machines(
             *args, pool.resource_group, str(pool.resource_id)

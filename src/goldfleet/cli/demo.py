@@ -99,8 +99,9 @@ def _stage(name: str, value: Any) -> None:
             _build(result)
         for pipeline, error in value.errors.items():
             console.print(f"[red]{pipeline}[/]: {error}", highlight=False)
-    elif name == "pools":
-        console.print(Rule("8. Host pools re-imaged in their maintenance windows"))
+    elif name in ("pools", "re-imaged"):
+        title = "8. Host pools provisioned" if name == "pools" else "10. Host pools re-imaged"
+        console.print(Rule(f"{title} in their maintenance windows, users signed in"))
         for report in value:
             if report["state"] == "not started" or "created" not in report:
                 console.print(f"{report['pool']}: not started - {report.get('reason')}")
@@ -112,8 +113,11 @@ def _stage(name: str, value: Any) -> None:
                 f"forced logoffs, {len(report['batches'])} batches",
                 highlight=False,
             )
+    elif name == "update":
+        console.print(Rule("9. A new version of the monthly image, promoted"))
+        _release(value)
     elif name == "audit":
-        console.print(Rule("9. Audit trail"))
+        console.print(Rule("11. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"
         console.print(f"{len(value.entries)} entries, hash chain {verdict}.")
 

@@ -51,7 +51,8 @@ def _metrics(world: World, pool_id: str) -> dict[str, Any]:
 
 
 def set_population(world: World, pool_id: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Give the pool its users (replacing any it had); returns the stored population."""
+    """Give the pool its users; the signed-in people of a population it replaces finish their
+    day as planned. Returns the stored population."""
     pool = host_pools.pool_by_id(world, pool_id)
     if pool is None:
         raise ValueError(f"no host pool {pool_id}")
@@ -76,11 +77,16 @@ def set_population(world: World, pool_id: str, spec: dict[str, Any]) -> dict[str
         "users": {},
     }
     domain = str(spec.get("domain") or "contoso.com")
+    before = _populations(world).get(pool.id.lower())
     _populations(world)[pool.id.lower()] = population
     for index in range(count):
         upn = f"user{index:03d}.{pool.body['name']}@{domain}".lower()
         population["users"][upn] = {"session": None, "gen": 0}
         _plan_day(world, population, upn, world.now_dt())
+    # People of the population it replaces who are signed in finish their day as planned.
+    for upn, user in (before or {}).get("users", {}).items():
+        if upn not in population["users"] and user["session"]:
+            population["users"][upn] = {**user, "leaving": True}
     _sample(world, pool.id)
     return population
 
@@ -159,7 +165,7 @@ def _sign_in(world: World, args: dict[str, Any]) -> None:
     if found is None:
         return
     population, user = found
-    if user["session"] and world.store.get(user["session"]) is not None:
+    if user.get("leaving") or (user["session"] and world.store.get(user["session"])):
         return
     day = _local_day(population, world.now_dt())
     if day is None or not day[0] <= world.now_dt() < day[1]:
@@ -189,7 +195,9 @@ def _sign_out(world: World, args: dict[str, Any]) -> None:
     if user["session"]:
         sessions.end_session(world, user["session"], reason="userLogoff")
         user["session"] = None
-    if args.get("day"):
+    if user.get("leaving"):
+        del population["users"][args["upn"]]
+    elif args.get("day"):
         _plan_day(world, population, args["upn"], world.now_dt() + timedelta(hours=6))
     else:  # signed out because of a message: back in a minute or two, on another host
         world.scheduler.at(world.now() + world.rng.uniform(60, 180), SIGN_IN, dict(args))
