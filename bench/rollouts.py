@@ -330,13 +330,9 @@ def start_server(work: Path) -> tuple[subprocess.Popen[str], str, str]:
 
 def run_all(config: Path, target: Any, pools: list[str], version: str) -> dict[str, Any]:
     """Every pool's rollout at once on this process's engine; their reports by pool."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from goldfleet.api import rollouts
 
-    with ThreadPoolExecutor(max_workers=len(pools)) as workers:
-        futures = {p: workers.submit(rollouts.roll_out, config, target, p, version) for p in pools}
-        return {p: f.result() for p, f in futures.items()}
+    return rollouts.roll_out_many(config, target, pools, version)
 
 
 def main() -> None:

@@ -108,32 +108,7 @@ def run_demo(
         say("capture", captured)
         tick = scheduling.tick(config_path, target)
         say("schedule", tick)
-        made = [captured, *tick.results]
-        for result in made:
-            if result.release is not None:
-                promotion.promote_release(
-                    config_path, target, result.release.release_id, PROMOTION_REASON
-                )
-        pools = loaded.configuration.host_pools
-        reports = [_re_image(emu, config_path, target, pool) for pool in pools]
-        say("pools", reports)
-        monthly = next(r for r in tick.results if r.release is not None)
-        assert monthly.release is not None
-        made_from = next(
-            t["versionId"]
-            for t in monthly.release.outcome["targets"].values()
-            if t.get("versionId") and t.get("state") == "Completed"
-        )
-        # Skip ahead past the tenants' holiday freezes, so that the update reaches them all.
-        thaw = max(f.end for t in loaded.configuration.tenants for f in t.freezes)
-        after = datetime.combine(thaw + timedelta(days=2), time(9, 0), UTC)
-        if after.timestamp() > float(emu.control("GET", "/clock")["timestamp"]):
-            emu.control("PUT", "/clock", {"now": after.isoformat()})
-        update = images.create_release(config_path, target, monthly.pipeline, made_from)
-        promotion.promote_release(config_path, target, update.release_id, PROMOTION_REASON)
-        say("update", update)
-        reports += [_re_image(emu, config_path, target, pool) for pool in pools]
-        say("re-imaged", reports[len(pools) :])
+        reports = _host_pools(emu, config_path, target, [captured, *tick.results], say)
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")
@@ -150,6 +125,40 @@ def run_demo(
         trail,
         int(counters.get("requests", 0)),
     )
+
+
+def _host_pools(
+    emu: Any, config_path: Path, target: Target, made: list[builds.BuildResult], say: Stage
+) -> list[dict[str, Any]]:
+    """Promote what the builds released, provision every pool in its next window, then release
+    and promote a new monthly version and re-image the pools with it."""
+    loaded = load_configuration(config_path)
+    for result in made:
+        if result.release is not None:
+            promotion.promote_release(
+                config_path, target, result.release.release_id, PROMOTION_REASON
+            )
+    pools = loaded.configuration.host_pools
+    reports = [_re_image(emu, config_path, target, pool) for pool in pools]
+    say("pools", reports)
+    monthly = next(r for r in made if r.release is not None and r.builder != "capture")
+    assert monthly.release is not None
+    made_from = next(
+        t["versionId"]
+        for t in monthly.release.outcome["targets"].values()
+        if t.get("versionId") and t.get("state") == "Completed"
+    )
+    # Skip ahead past the tenants' holiday freezes, so that the update reaches them all.
+    thaw = max(f.end for t in loaded.configuration.tenants for f in t.freezes)
+    after = datetime.combine(thaw + timedelta(days=2), time(9, 0), UTC)
+    if after.timestamp() > float(emu.control("GET", "/clock")["timestamp"]):
+        emu.control("PUT", "/clock", {"now": after.isoformat()})
+    update = images.create_release(config_path, target, monthly.pipeline, made_from)
+    promotion.promote_release(config_path, target, update.release_id, PROMOTION_REASON)
+    say("update", update)
+    reports += [_re_image(emu, config_path, target, pool) for pool in pools]
+    say("re-imaged", reports[len(pools) :])
+    return reports
 
 
 def _re_image(emu: Any, config_path: Path, target: Target, pool: HostPool) -> dict[str, Any]:

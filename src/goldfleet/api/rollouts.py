@@ -289,6 +289,47 @@ _FINISHED = {
 }
 
 
+def roll_out_many(
+    config_path: Path,
+    target: Target,
+    pool_names: list[str],
+    version: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Preflight every pool, then run the rollouts of those that pass at once, each in its own
+    windows; a report per pool (the preflight's problems for those that did not start)."""
+    from goldfleet.lifecycle.rollout import ROLLOUTS, rollout
+
+    reports: dict[str, dict[str, Any]] = {}
+    ready: list[tuple[str, dict[str, Any], dict[str, Any], str]] = []
+    for name in pool_names:
+        configuration, pool, image_target, found, needs, facts = _prepare(
+            config_path, target, name, version
+        )
+        found_problems = problems(needs, facts)
+        if found_problems:
+            reports[name] = {
+                "pool": name,
+                "state": "not started",
+                "reason": str(PreflightError(name, found_problems)),
+                "problems": [asdict(p) for p in found_problems],
+            }
+            continue
+        spec = rollout_spec(configuration, pool, image_target, found)
+        ready.append((name, _context(target, configuration), spec, found.name))
+    with running_engine(target) as mode:
+        runs = {}
+        for name, context, spec, version_name in ready:
+            run_id = _fresh_id(workflow_id(name, version_name))
+            if mode == "worker":
+                runs[name] = (run_id, engine.start(run_id, rollout, context, spec))
+            else:
+                runs[name] = (run_id, engine.enqueue(ROLLOUTS, run_id, rollout, context, spec))
+        for name, (run_id, run) in runs.items():
+            reports[name] = {**run.result(timeout=timeout), "workflow": run_id}
+    return reports
+
+
 def roll_back(
     config_path: Path, target: Target, pool_name: str, timeout: float | None = None
 ) -> dict[str, Any]:
