@@ -326,6 +326,7 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
             )
             break
         began = engine.now()
+        messaged = run.report["messagedSessions"]
         run.canary = bool(canary_left)
         if policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
             ok, names = _side_by_side(run, hosts, todo, n, window)
@@ -338,6 +339,7 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
                 "hosts": names,
                 "canary": bool(canary_left),
                 "ok": ok,
+                "messaged": run.report["messagedSessions"] - messaged,
             }
         )
         if canary_left and not ok:
