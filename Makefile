@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_overhead.py
 	$(BIN)/python bench/distribution.py
 	$(BIN)/python bench/builds.py
+	$(BIN)/python bench/rollouts.py
 
 clean:
 	rm -rf $(VENV) $(AZ_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -290,6 +290,47 @@ def _bake(run: _Run, names: list[str]) -> dict[str, str]:
     return failed
 
 
+def _batch_size(run: _Run, hosts: list[PoolHost], todo: list[PoolHost], wanted: int) -> int:
+    """How many hosts the next batch replaces or adds; 0 (the report says why) when the
+    capacity floor lets none go."""
+    serving = sum(h.serving for h in hosts)
+    missing = max(0, run.count - len(run.on_target(hosts)) - len(todo))
+    if not todo:  # only hosts to add (a new pool, or hosts lost): nothing goes, no floor
+        return min(wanted, missing)
+    n = next_batch(run.policy, wanted, len(todo) + missing, serving, run.count)
+    if n == 0:
+        run.report["state"] = "blocked"
+        run.report["reason"] = (
+            f"only {serving} hosts serve and the capacity floor is "
+            f"{capacity_floor(run.count, run.policy.min_available_percent)}: no host may go "
+            "now; bring the pool's hosts back to Available and run the rollout again"
+        )
+    return n
+
+
+def _batch(
+    run: _Run, hosts: list[PoolHost], todo: list[PoolHost], n: int, window: WindowInstance | None
+) -> bool:
+    """Run one batch of the pool's strategy and record it in the report; whether it went well."""
+    began = engine.now()
+    messaged = run.report["messagedSessions"]
+    if run.policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
+        ok, names = _side_by_side(run, hosts, todo, n, window)
+    else:
+        ok, names = _delete_first(run, hosts, todo, n, window)
+    run.report["batches"].append(
+        {
+            "started": began.isoformat(),
+            "ended": engine.now().isoformat(),
+            "hosts": names,
+            "canary": run.canary,
+            "ok": ok,
+            "messaged": run.report["messagedSessions"] - messaged,
+        }
+    )
+    return ok
+
+
 @engine.workflow("pool.rollout")
 def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Re-image one pool to ``spec['versionId']`` (see the module docstring)."""
@@ -310,38 +351,11 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
             run.report["windowsWaited"] += 1
             engine.sleep_until(start)
             continue
-        serving = sum(h.serving for h in hosts)
-        wanted = canary_left or batch
-        missing = max(0, run.count - len(run.on_target(hosts)) - len(todo))
-        if todo:
-            n = next_batch(policy, wanted, len(todo) + missing, serving, run.count)
-        else:  # only hosts to add (a new pool, or hosts lost): nothing goes, no floor applies
-            n = min(wanted, missing)
+        n = _batch_size(run, hosts, todo, canary_left or batch)
         if n == 0:
-            run.report["state"] = "blocked"
-            run.report["reason"] = (
-                f"only {serving} hosts serve and the capacity floor is "
-                f"{capacity_floor(run.count, policy.min_available_percent)}: no host may go "
-                "now; bring the pool's hosts back to Available and run the rollout again"
-            )
             break
-        began = engine.now()
-        messaged = run.report["messagedSessions"]
         run.canary = bool(canary_left)
-        if policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
-            ok, names = _side_by_side(run, hosts, todo, n, window)
-        else:
-            ok, names = _delete_first(run, hosts, todo, n, window)
-        run.report["batches"].append(
-            {
-                "started": began.isoformat(),
-                "ended": engine.now().isoformat(),
-                "hosts": names,
-                "canary": bool(canary_left),
-                "ok": ok,
-                "messaged": run.report["messagedSessions"] - messaged,
-            }
-        )
+        ok = _batch(run, hosts, todo, n, window)
         if canary_left and not ok:
             run.report["state"] = "stoppedAtCanary"
             run.report["reason"] = (

@@ -45,6 +45,15 @@ def on_message(listener: MessageListener) -> None:
     _MESSAGE_LISTENERS.append(listener)
 
 
+EndListener = Callable[[World, StoredResource, bool], None]
+_END_LISTENERS: list[EndListener] = []
+
+
+def on_session_end(listener: EndListener) -> None:
+    """Call ``listener(world, session, forced)`` after a session ends (gone from the store)."""
+    _END_LISTENERS.append(listener)
+
+
 class SessionRefused(Exception):
     """The host does not take the session (drained, unavailable, full, assigned to another)."""
 
@@ -143,6 +152,8 @@ def end_session(
     host = world.store.get(host_id)
     if host is not None:
         host.body["properties"]["sessions"] = len(world.store.children(host_id, USER_SESSION))
+    for listener in _END_LISTENERS:
+        listener(world, session, forced)
     return True
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.store import StoredResource
@@ -60,7 +60,10 @@ def set_population(world: World, pool_id: str, spec: dict[str, Any]) -> dict[str
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ValueError("'users' must be a non-negative integer")
     zone = str(spec.get("timeZone") or "UTC")
-    ZoneInfo(zone)  # raises for an unknown zone
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ValueError(f"unknown time zone {zone!r}") from exc
     days = [str(d)[:3].title() for d in spec.get("days") or DAYS[:5]]
     if any(d not in DAYS for d in days):
         raise ValueError(f"'days' must be among {', '.join(DAYS)}")
@@ -217,6 +220,21 @@ def _messaged(world: World, session: StoredResource) -> None:
         world.scheduler.at(world.now() + world.rng.uniform(60, 600), SIGN_OUT, args)
 
 
+def _ended(world: World, session: StoredResource, forced: bool) -> None:
+    """A user thrown out (forced logoff, host deleted) tries to sign in again shortly."""
+    if not forced:
+        return
+    pool_id = session.id.rsplit("/sessionHosts/", 1)[0]
+    population = _populations(world).get(pool_id.lower())
+    upn = str(session.body["properties"]["userPrincipalName"]).lower()
+    user = (population or {}).get("users", {}).get(upn)
+    if population is None or user is None or user["session"] != session.id:
+        return
+    user["session"] = None
+    args = {"pool": population["poolId"], "upn": upn, "gen": user["gen"]}
+    world.scheduler.at(world.now() + world.rng.uniform(60, 180), SIGN_IN, args)
+
+
 def _sample(world: World, pool_id: str) -> None:
     """Record the pool's serving capacity when it changes."""
     pool = host_pools.pool_by_id(world, pool_id)
@@ -265,6 +283,7 @@ def install(world: World) -> None:
 def register_listeners() -> None:
     model.on_host_change(_sample)
     sessions.on_message(_messaged)
+    sessions.on_session_end(_ended)
 
 
 register_listeners()
