@@ -411,6 +411,7 @@ def test_preflight_reports_a_full_subnet_and_no_quota_together(goldfleet, estate
     assert found.returncode == 1
     checks = {p["check"] for p in json.loads(found.stdout)["problems"]}
     assert checks == {"subnet", "quota"}
+    estate.control("DELETE", "/requests")
     refused = goldfleet("pool", "rollout", POOL, "-c", str(small), check=False)
     assert refused.returncode == 2
     assert "subnet" in refused.stderr and "quota" in refused.stderr
