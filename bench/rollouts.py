@@ -261,6 +261,17 @@ def lower_bound_seconds(durations: dict[str, float], batches: list[dict[str, Any
     return len(sizes) * (create + retire) + graces * 15 * 60 + 30 * 60
 
 
+def request_log(endpoint: str, ca: str) -> list[dict[str, Any]]:
+    """Every entry of the emulator's request log, page by page (a page is 10,000 entries)."""
+    entries: list[dict[str, Any]] = []
+    while True:
+        since = entries[-1]["seq"] if entries else 0
+        page = control(endpoint, ca, "GET", f"/requests?since={since}&limit=10000")["value"]
+        if not page:
+            return entries
+        entries.extend(page)
+
+
 def clock(endpoint: str, ca: str) -> datetime:
     return datetime.fromtimestamp(control(endpoint, ca, "GET", "/clock")["timestamp"], UTC)
 
@@ -425,7 +436,7 @@ def main() -> None:
         real = time.perf_counter() - real
         stop.set()
         jumper.join()
-        log = control(endpoint, ca, "GET", "/requests")["value"]
+        log = request_log(endpoint, ca)
         metrics = control(endpoint, ca, "GET", "/desktopvirtualization/metrics")
         from goldfleet.emulator.rp.compute.machine_timing import DEFAULT_SECONDS
 
