@@ -83,6 +83,7 @@ class _Run:
             "messagedSessions": 0,
             "ghostsRemoved": [],
             "orphansRemoved": [],
+            "expiredRemoved": [],
         }
 
     def call(self, step: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
@@ -95,19 +96,32 @@ class _Run:
             self.call(steps.remove_ghosts, seen["ghosts"])
             self.report["ghostsRemoved"].extend(seen["ghosts"])
         hosts = [PoolHost.from_json(h) for h in seen["hosts"]]
-        orphans = [h.name for h in hosts if self._orphan(h)]
-        if orphans:
-            self.call(steps.delete_hosts, orphans)
-            self.report["orphansRemoved"].extend(orphans)
-            hosts = [h for h in hosts if h.name not in orphans]
+        if any(h.retired_at or h.session_host is None for h in hosts):
+            now = engine.now()
+            orphans = [h.name for h in hosts if self._orphan(h, now)]
+            if orphans:
+                self.call(steps.delete_hosts, orphans)
+                self.report["orphansRemoved"].extend(orphans)
+            expired = [h.name for h in hosts if self._expired(h, now)]
+            if expired:  # kept for rollback long enough
+                self.call(steps.delete_hosts, expired)
+                self.report["expiredRemoved"].extend(expired)
+            hosts = [h for h in hosts if h.name not in orphans + expired]
         return hosts
 
-    def _orphan(self, host: PoolHost) -> bool:
+    def _orphan(self, host: PoolHost, now: datetime) -> bool:
         """A VM goldfleet made that never registered, long after it should have."""
         if host.session_host is not None or not host.created_at or host.retired_at:
             return False
         made = datetime.fromisoformat(host.created_at)
-        return engine.now() - made > self.policy.host_ready_timeout
+        return now - made > self.policy.host_ready_timeout
+
+    def _expired(self, host: PoolHost, now: datetime) -> bool:
+        """A retired host kept longer than ``keepOldHostsDays``."""
+        if not host.retired_at:
+            return False
+        kept = now - datetime.fromisoformat(host.retired_at)
+        return kept > timedelta(days=self.policy.keep_old_hosts_days)
 
     def on_target(self, hosts: list[PoolHost]) -> list[PoolHost]:
         return [h for h in hosts if h.retired_at is None and not drift(h, self.version, self.size)]
