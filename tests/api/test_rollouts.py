@@ -361,6 +361,14 @@ def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, esta
     assert report["windowsWaited"] >= 1 and report["forcedLogoffs"] == 0
     final = status(goldfleet, config)["hosts"]
     assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 10
+    kept = [h["name"] for h in final if h["retiredAt"]]
+    assert len(kept) == 10
+    # Past keepOldHostsDays (7), the next rollout deletes the kept hosts; nothing else to do.
+    at(estate, SUNDAY_WINDOW + timedelta(days=16))
+    again = rollout(goldfleet, config)
+    assert again["state"] == "done" and sorted(again["expiredRemoved"]) == sorted(kept)
+    assert again["workflow"].endswith("#2") and again["batches"] == []
+    assert all(not h["retiredAt"] for h in status(goldfleet, config)["hosts"])
 
 
 def test_a_crash_mid_batch_resumes_without_duplicates_or_orphans(goldfleet, estate, tmp_path):
