@@ -176,16 +176,9 @@ def control(endpoint: str, ca: str, method: str, path: str, body: Any = None) ->
     return json.loads(raw) if raw else None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tenants", type=int, default=100)
-    parser.add_argument("--speed", type=float, default=100.0)
-    parser.add_argument("--log", type=Path, help="write the emulator's request log here (JSON)")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="goldfleet-bench-distribution-"))
-    (work / "scenario.yaml").write_text(scenario(args.tenants))
-    (work / "config").mkdir()
-    (work / "config" / "estate.yaml").write_text(configuration(args.tenants))
+def start_emulator(work: Path) -> tuple[subprocess.Popen[str], str, str]:
+    """The emulator in its own process on ``work/scenario.yaml``, and goldfleet's environment
+    pointed at it (state in ``work/state``); returns the process, the endpoint and the CA."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -223,6 +216,20 @@ def main() -> None:
         }
     )
     os.environ.pop("GOLDFLEET_DATABASE_URL", None)
+    return server, endpoint, ca
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--speed", type=float, default=100.0)
+    parser.add_argument("--log", type=Path, help="write the emulator's request log here (JSON)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="goldfleet-bench-distribution-"))
+    (work / "scenario.yaml").write_text(scenario(args.tenants))
+    (work / "config").mkdir()
+    (work / "config" / "estate.yaml").write_text(configuration(args.tenants))
+    server, endpoint, ca = start_emulator(work)
     try:
         from goldfleet.api import changes, images
         from goldfleet.api.session import Target, resolve_cloud

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,10 +41,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from distribution import control
+from distribution import SECRET, control, start_emulator
 
 APP = "0e6a3f4b-9c2d-4e1a-8b7f-3d5c6a9e1b10"
-SECRET = "bench-secret"
 ZONES = [
     ("Europe/London", "uksouth"),
     ("Europe/Berlin", "germanywestcentral"),
@@ -310,38 +307,6 @@ def fast_forward(endpoint: str, ca: str, opens: list[datetime], stop: threading.
         stop.wait(1.0)
 
 
-def start_server(work: Path) -> tuple[subprocess.Popen[str], str, str]:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "goldfleet",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--scenario",
-            str(work / "scenario.yaml"),
-            "--state-dir",
-            str(work / "emu"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "COLUMNS": "300"},
-    )
-    endpoint = ca = ""
-    assert server.stdout is not None
-    for line in server.stdout:
-        if line.startswith("ARM endpoint:"):
-            endpoint = line.split()[-1]
-        if line.startswith("CA bundle:"):
-            ca = line.split()[-1]
-        if line.startswith("Control API"):
-            break
-    return server, endpoint, ca
-
-
 def run_all(config: Path, target: Any, pools: list[str], version: str) -> dict[str, Any]:
     """Every pool's rollout at once on this process's engine; their reports by pool."""
     from goldfleet.api import rollouts
@@ -362,16 +327,7 @@ def main() -> None:
     ):
         (work / name).mkdir()
         (work / name / "estate.yaml").write_text(configuration(args.tenants, windows, policy))
-    server, endpoint, ca = start_server(work)
-    os.environ.update(
-        {
-            "GOLDFLEET_CLIENT_SECRET": SECRET,
-            "GOLDFLEET_STATE_DIR": str(work / "state"),
-            "GOLDFLEET_EMULATOR_ENDPOINT": endpoint,
-            "GOLDFLEET_EMULATOR_CA": ca,
-        }
-    )
-    os.environ.pop("GOLDFLEET_DATABASE_URL", None)
+    server, endpoint, ca = start_emulator(work)  # its SECRET is ours: the same app secret
     try:
         from goldfleet.api import changes, images, promotion
         from goldfleet.api.session import Target, resolve_cloud
@@ -385,9 +341,8 @@ def main() -> None:
         began = time.perf_counter()
         control(endpoint, ca, "PUT", "/clock", {"speed": 600})
         changes.apply(work / "setup", target)
-        for version in ("1.0.0",):
-            images.create_release(work / "setup", target, "monthly", source, version)
-            promotion.promote_release(work / "setup", target, f"monthly:{version}", "bench")
+        images.create_release(work / "setup", target, "monthly", source, "1.0.0")
+        promotion.promote_release(work / "setup", target, "monthly:1.0.0", "bench")
         provisioned = run_all(work / "setup", target, pools, "1.0.0")
         assert all(r["state"] == "done" for r in provisioned.values()), provisioned
         images.create_release(work / "setup", target, "monthly", source, "1.0.1")

@@ -4,7 +4,7 @@ workflow, rolling back to the kept hosts, and a pool's hosts with their drift.""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -204,18 +204,46 @@ async def _facts(
     )
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A pool, where its image's versions live, the version it should run, and - when asked
+    for - the preflight's needs and facts."""
+
+    configuration: Configuration
+    pool: HostPool
+    image_target: ReleaseTarget
+    version: VersionState
+    needs: PoolNeeds
+    facts: PoolFacts | None
+
+    @property
+    def problems(self) -> list[Problem]:
+        assert self.facts is not None
+        return problems(self.needs, self.facts)
+
+    def spec(self) -> dict[str, Any]:
+        return rollout_spec(self.configuration, self.pool, self.image_target, self.version)
+
+
 def _prepare(
-    config_path: Path, target: Target, pool_name: str, version: str | None
-) -> tuple[Configuration, HostPool, ReleaseTarget, VersionState, PoolNeeds, PoolFacts]:
-    configuration = load_configuration(config_path).configuration
+    configuration: Configuration,
+    target: Target,
+    pool_name: str,
+    version: str | None,
+    *,
+    checks: bool,
+) -> _Prepared:
+    """Resolve the pool's version; with ``checks``, also read the preflight's facts."""
     pool = _pool(configuration, pool_name)
     now = clock_for(target).now()
     image_target = _image_target(configuration, pool, now.date())
     factory = client_factory(target)
 
-    async def read() -> tuple[VersionState, PoolFacts]:
+    async def read() -> tuple[VersionState, PoolFacts | None]:
         try:
             found = await _pool_version(factory, configuration, pool, image_target, version)
+            if not checks:
+                return found, None
             return found, await _facts(factory, configuration, pool, found, now)
         finally:
             await factory.close()
@@ -228,21 +256,42 @@ def _prepare(
         region=pool.location,
         version_id=image_target.version_id(found.name),
     )
-    return configuration, pool, image_target, found, needs, facts
+    return _Prepared(configuration, pool, image_target, found, needs, facts)
+
+
+def _start(
+    target: Target, runs: list[tuple[str, Any, dict[str, Any], dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Start (worker here) or enqueue (workers elsewhere) each ``(base id, workflow, context,
+    spec)`` under a fresh id (see ``_fresh_id``) and wait for the reports, in order; each
+    report says its workflow id."""
+    from goldfleet.lifecycle.rollout import ROLLOUTS
+
+    with running_engine(target) as mode:
+        handles = []
+        for base, workflow, context, spec in runs:
+            run_id = _fresh_id(base)
+            if mode == "worker":
+                handles.append((run_id, engine.start(run_id, workflow, context, spec)))
+            else:
+                handles.append((run_id, engine.enqueue(ROLLOUTS, run_id, workflow, context, spec)))
+        return [{**handle.result(), "workflow": run_id} for run_id, handle in handles]
 
 
 def preflight(
     config_path: Path, target: Target, pool_name: str, version: str | None = None
 ) -> dict[str, Any]:
     """The checks a rollout makes before it starts, without starting it."""
-    _, pool, _, _, needs, facts = _prepare(config_path, target, pool_name, version)
+    configuration = load_configuration(config_path).configuration
+    prepared = _prepare(configuration, target, pool_name, version, checks=True)
+    found = prepared.problems
     return {
-        "pool": pool.name,
-        "version": needs.version_id,
-        "needs": asdict(needs),
-        "facts": asdict(facts),
-        "problems": [asdict(p) for p in problems(needs, facts)],
-        "ok": not problems(needs, facts),
+        "pool": prepared.pool.name,
+        "version": prepared.needs.version_id,
+        "needs": asdict(prepared.needs),
+        "facts": asdict(prepared.facts) if prepared.facts else None,
+        "problems": [asdict(p) for p in found],
+        "ok": not found,
     }
 
 
@@ -255,30 +304,30 @@ def roll_out(
     target: Target,
     pool_name: str,
     version: str | None = None,
-    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Preflight, then run the rollout durably and return its report. A rollout of the same
     pool and version that finished runs again under a new id (``...#2``); one that is still
     running is waited for."""
-    from goldfleet.lifecycle.rollout import ROLLOUTS, rollout
+    configuration = load_configuration(config_path).configuration
+    prepared = _prepare(configuration, target, pool_name, version, checks=True)
+    if prepared.problems:
+        raise PreflightError(prepared.pool.name, prepared.problems)
+    return _run_rollouts(target, [prepared])[0]
 
-    configuration, pool, image_target, found, needs, facts = _prepare(
-        config_path, target, pool_name, version
-    )
-    found_problems = problems(needs, facts)
-    if found_problems:
-        raise PreflightError(pool.name, found_problems)
-    spec = rollout_spec(configuration, pool, image_target, found)
-    context = _context(target, configuration)
-    base = workflow_id(pool.name, found.name)
-    with running_engine(target) as mode:
-        run_id = _fresh_id(base)
-        if mode == "worker":
-            run = engine.start(run_id, rollout, context, spec)
-        else:
-            run = engine.enqueue(ROLLOUTS, run_id, rollout, context, spec)
-        report: dict[str, Any] = run.result(timeout=timeout)
-    return {**report, "workflow": run_id}
+
+def _run_rollouts(target: Target, prepared: list[_Prepared]) -> list[dict[str, Any]]:
+    from goldfleet.lifecycle.rollout import rollout
+
+    runs = [
+        (
+            workflow_id(p.pool.name, p.version.name),
+            rollout,
+            _context(target, p.configuration),
+            p.spec(),
+        )
+        for p in prepared
+    ]
+    return _start(target, runs)
 
 
 _FINISHED = {
@@ -294,59 +343,37 @@ def roll_out_many(
     target: Target,
     pool_names: list[str],
     version: str | None = None,
-    timeout: float | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Preflight every pool, then run the rollouts of those that pass at once, each in its own
     windows; a report per pool (the preflight's problems for those that did not start)."""
-    from goldfleet.lifecycle.rollout import ROLLOUTS, rollout
-
+    configuration = load_configuration(config_path).configuration
     reports: dict[str, dict[str, Any]] = {}
-    ready: list[tuple[str, dict[str, Any], dict[str, Any], str]] = []
+    ready: list[_Prepared] = []
     for name in pool_names:
-        configuration, pool, image_target, found, needs, facts = _prepare(
-            config_path, target, name, version
-        )
-        found_problems = problems(needs, facts)
-        if found_problems:
+        prepared = _prepare(configuration, target, name, version, checks=True)
+        if prepared.problems:
             reports[name] = {
                 "pool": name,
                 "state": "not started",
-                "reason": str(PreflightError(name, found_problems)),
-                "problems": [asdict(p) for p in found_problems],
+                "reason": str(PreflightError(name, prepared.problems)),
+                "problems": [asdict(p) for p in prepared.problems],
             }
-            continue
-        spec = rollout_spec(configuration, pool, image_target, found)
-        ready.append((name, _context(target, configuration), spec, found.name))
-    with running_engine(target) as mode:
-        runs = {}
-        for name, context, spec, version_name in ready:
-            run_id = _fresh_id(workflow_id(name, version_name))
-            if mode == "worker":
-                runs[name] = (run_id, engine.start(run_id, rollout, context, spec))
-            else:
-                runs[name] = (run_id, engine.enqueue(ROLLOUTS, run_id, rollout, context, spec))
-        for name, (run_id, run) in runs.items():
-            reports[name] = {**run.result(timeout=timeout), "workflow": run_id}
+        else:
+            ready.append(prepared)
+    for prepared, report in zip(ready, _run_rollouts(target, ready), strict=True):
+        reports[prepared.pool.name] = report
     return reports
 
 
-def roll_back(
-    config_path: Path, target: Target, pool_name: str, timeout: float | None = None
-) -> dict[str, Any]:
+def roll_back(config_path: Path, target: Target, pool_name: str) -> dict[str, Any]:
     """Run ``pool.rollback``: the kept hosts back in service, their replacements out."""
-    from goldfleet.lifecycle.rollout import ROLLOUTS, rollback
+    from goldfleet.lifecycle.rollout import rollback
 
-    configuration, pool, image_target, found, _, _ = _prepare(config_path, target, pool_name, None)
-    spec = rollout_spec(configuration, pool, image_target, found)
+    configuration = load_configuration(config_path).configuration
+    prepared = _prepare(configuration, target, pool_name, None, checks=False)
+    base = f"rollback:{prepared.pool.name.lower()}"
     context = _context(target, configuration)
-    with running_engine(target) as mode:
-        run_id = _fresh_id(f"rollback:{pool.name.lower()}")
-        if mode == "worker":
-            run = engine.start(run_id, rollback, context, spec)
-        else:
-            run = engine.enqueue(ROLLOUTS, run_id, rollback, context, spec)
-        report: dict[str, Any] = run.result(timeout=timeout)
-    return {**report, "workflow": run_id}
+    return _start(target, [(base, rollback, context, prepared.spec())])[0]
 
 
 def _fresh_id(base: str) -> str:
@@ -361,7 +388,9 @@ def _fresh_id(base: str) -> str:
 
 def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, Any]:
     """The pool's hosts as goldfleet sees them, with drift from the version it should run."""
-    configuration, pool, image_target, found, _, _ = _prepare(config_path, target, pool_name, None)
+    configuration = load_configuration(config_path).configuration
+    prepared = _prepare(configuration, target, pool_name, None, checks=False)
+    pool, image_target, found = prepared.pool, prepared.image_target, prepared.version
     tenant = configuration.tenant(pool.tenant)
     factory = client_factory(target)
     version_id = image_target.version_id(found.name)

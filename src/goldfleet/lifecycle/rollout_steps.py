@@ -31,7 +31,7 @@ STEP_RETRY = engine.Retry(attempts=5)
 
 class _Call:
     def __init__(self, context_json: dict[str, Any], spec: dict[str, Any]) -> None:
-        context = ApplyContext.from_json(context_json)
+        context = self.context = ApplyContext.from_json(context_json)
         self.spec = spec
         self.args = (
             factory_for(context),
@@ -142,8 +142,7 @@ async def create_hosts(
         raise step_error(exc) from exc
 
     image_tenant = spec.get("imageTenantId")
-    context = ApplyContext.from_json(context_json)
-    auxiliary = [(image_tenant, context.credential(image_tenant))] if image_tenant else []
+    auxiliary = [(image_tenant, call.context.credential(image_tenant))] if image_tenant else []
 
     async def one(name: str) -> str | None:
         machine = _machine(spec, name, now)
