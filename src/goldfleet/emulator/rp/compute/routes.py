@@ -35,6 +35,8 @@ from goldfleet.emulator.rp.compute import (
     vm_backend,
     vm_power,
     vm_routes,
+    vmss_backend,
+    vmss_routes,
 )
 from goldfleet.emulator.rp.compute.handling import accepted, caller, subscription, throttled
 from goldfleet.emulator.rp.compute.naming import GALLERY
@@ -230,6 +232,7 @@ def register(router: Router) -> None:
     usage_routes.register(router)
     disk_routes.register(router)
     vm_routes.register(router)
+    vmss_routes.register(router)
     run_command_routes.register(router)
     extensions.register(router)
     control.register(router)
@@ -246,5 +249,6 @@ def install(world: World) -> None:
     machine_contents.install(world)
     vm_backend.register_events(world)
     vm_power.register_events(world)
+    vmss_backend.register_events(world)
     run_commands.register_events(world)
     extensions.register_events(world)

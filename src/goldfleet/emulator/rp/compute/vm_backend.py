@@ -76,11 +76,16 @@ def put_vm(
     body: dict[str, Any],
     caller: Caller,
     linked: LinkedCheck,
+    *,
+    resource_id: str | None = None,
+    resource_type: str = VIRTUAL_MACHINE,
 ) -> tuple[StoredResource, Operation, bool]:
-    """VirtualMachines_CreateOrUpdate: the VM, its operation, and whether it was created."""
+    """VirtualMachines_CreateOrUpdate: the VM, its operation, and whether it was created.
+    A scale set makes its instances here too, at their own ``resource_id`` and type (a
+    Uniform instance is ``virtualMachineScaleSets/virtualMachines``)."""
     resources.get_group(world, sub.subscription_id, group)
-    existing = world.store.get(vm_id(sub.subscription_id, group, name))
-    if existing is not None:
+    existing = world.store.get(resource_id or vm_id(sub.subscription_id, group, name))
+    if existing is not None and resource_id is None:
         item, op = patch_vm(world, sub, group, name, body, caller, replace=True)
         return item, op, False
     if not body.get("location"):
@@ -109,7 +114,7 @@ def put_vm(
     data_given = storage.get("dataDisks") or []
     if not isinstance(data_given, list) or not all(isinstance(d, dict) for d in data_given):
         raise errors.invalid_value("storageProfile.dataDisks")
-    item_id = vm_id(sub.subscription_id, group, name)
+    item_id = resource_id or vm_id(sub.subscription_id, group, name)
     attached: list[str] = []
     try:
         for nic in nics:
@@ -130,7 +135,7 @@ def put_vm(
     vm_body: dict[str, Any] = {
         "id": item_id,
         "name": name,
-        "type": VIRTUAL_MACHINE,
+        "type": resource_type,
         "location": location,
         "tags": dict(body.get("tags") or {}),
         "properties": properties,
@@ -171,7 +176,13 @@ def _properties(
     properties["networkProfile"] = {"networkInterfaces": nics}
     if security:
         properties["securityProfile"] = security
-    for key in ("diagnosticsProfile", "licenseType", "priority", "availabilitySet"):
+    for key in (
+        "diagnosticsProfile",
+        "licenseType",
+        "priority",
+        "availabilitySet",
+        "virtualMachineScaleSet",
+    ):
         if props.get(key) is not None:
             properties[key] = props[key]
     properties.update(provisioningState="Creating", timeCreated=iso(world.now_dt()))
@@ -364,6 +375,12 @@ def delete_vm(
     item = world.store.get(vm_id(sub.subscription_id, group, name))
     if item is None:
         return None
+    return delete_machine(world, item, caller)
+
+
+def delete_machine(world: World, item: StoredResource, caller: Caller) -> Operation:
+    """Start deleting a VM (or a scale set's instance): ``Deleting`` for ``vmDelete`` seconds,
+    then gone with what cascades."""
     operations.preempt_pending(world, item)
     machine_operations.bump(item)
     item.body["properties"]["provisioningState"] = "Deleting"

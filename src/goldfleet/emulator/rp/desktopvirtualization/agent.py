@@ -29,6 +29,7 @@ from goldfleet.emulator.guest.contents import GuestContents, put_contents
 from goldfleet.emulator.rp.compute import extensions, vm_backend, vm_power
 from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
 from goldfleet.emulator.rp.compute.naming import VIRTUAL_MACHINE
+from goldfleet.emulator.rp.compute.vmss_instances import INSTANCE as SCALE_SET_INSTANCE
 from goldfleet.emulator.rp.desktopvirtualization import model, session_hosts, tokens
 from goldfleet.emulator.world import World
 
@@ -222,6 +223,7 @@ def _ghost(world: World, args: dict[str, Any]) -> None:
 
 def install(world: World) -> None:
     world.on_delete(VIRTUAL_MACHINE, _vm_deleted)
+    world.on_delete(SCALE_SET_INSTANCE, _vm_deleted)
     world.scheduler.register(GHOST_EVENT, _ghost)
 
 
