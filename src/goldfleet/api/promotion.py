@@ -59,6 +59,11 @@ def promote_release(
     result: dict[str, Any] = {"release": release_id, "promoted": done}
     if outcome is not None:
         result["targets"] = outcome["targets"]
+    from goldfleet.api import dr  # the DR models follow what is promoted
+
+    standby = dr.after_promotion(config_path, target, pipeline)
+    if standby:
+        result["dr"] = standby
     return result
 
 

@@ -259,7 +259,7 @@ def _prepare(
     return _Prepared(configuration, pool, image_target, found, needs, facts)
 
 
-def _start(
+def start_runs(
     target: Target, runs: list[tuple[str, Any, dict[str, Any], dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Start (worker here) or enqueue (workers elsewhere) each ``(base id, workflow, context,
@@ -327,7 +327,7 @@ def _run_rollouts(target: Target, prepared: list[_Prepared]) -> list[dict[str, A
         )
         for p in prepared
     ]
-    return _start(target, runs)
+    return start_runs(target, runs)
 
 
 _FINISHED = {
@@ -373,7 +373,7 @@ def roll_back(config_path: Path, target: Target, pool_name: str) -> dict[str, An
     prepared = _prepare(configuration, target, pool_name, None, checks=False)
     base = f"rollback:{prepared.pool.name.lower()}"
     context = _context(target, configuration)
-    return _start(target, [(base, rollback, context, prepared.spec())])[0]
+    return start_runs(target, [(base, rollback, context, prepared.spec())])[0]
 
 
 def _fresh_id(base: str) -> str:

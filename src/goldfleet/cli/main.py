@@ -12,6 +12,7 @@ from goldfleet.cli import builds as build_commands  # noqa: F401 (registers imag
 from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
 from goldfleet.cli import demo as demo_command
+from goldfleet.cli import dr as dr_commands
 from goldfleet.cli import emulator
 from goldfleet.cli import images as image_commands
 from goldfleet.cli import pools as pool_commands
@@ -38,6 +39,7 @@ app.add_typer(status_commands.tenant_app, name="tenant")
 app.add_typer(status_commands.audit_app, name="audit")
 app.add_typer(image_commands.image_app, name="image")
 app.add_typer(pool_commands.pool_app, name="pool")
+app.add_typer(dr_commands.dr_app, name="dr")
 
 
 @app.command()

@@ -2,4 +2,5 @@
 step and queue, which is what a worker needs before it starts."""
 
 from goldfleet.lifecycle import apply as apply
+from goldfleet.lifecycle import dr as dr
 from goldfleet.lifecycle import rollout as rollout

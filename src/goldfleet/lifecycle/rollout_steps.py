@@ -29,7 +29,7 @@ CREATED_TAG = "goldfleet-created-at"
 STEP_RETRY = engine.Retry(attempts=5)
 
 
-class _Call:
+class PoolCall:
     def __init__(self, context_json: dict[str, Any], spec: dict[str, Any]) -> None:
         context = self.context = ApplyContext.from_json(context_json)
         self.spec = spec
@@ -70,7 +70,7 @@ def _host(vm: compute.MachineView | None, host: SessionHostView | None) -> PoolH
 async def observe(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The pool's hosts (VM and session host merged), its ghosts (session hosts whose VM is
     gone) and its orphans (VMs that never registered)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         machines = await host_machines.pool_machines(*call.args, call.group, spec["poolId"])
         registered = await call.pool.hosts()
@@ -85,7 +85,7 @@ async def observe(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[st
 @engine.step("pool.session_hosts", retry=STEP_RETRY)
 async def session_hosts(context_json: dict[str, Any], spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Only the session hosts (one call): what waiting for new hosts polls."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         return [h.to_json() for h in await call.pool.hosts()]
     except AzureCallError as exc:
@@ -96,7 +96,7 @@ async def session_hosts(context_json: dict[str, Any], spec: dict[str, Any]) -> l
 async def remove_ghosts(
     context_json: dict[str, Any], spec: dict[str, Any], names: list[str]
 ) -> None:
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         for name in names:
             await call.pool.remove(name)
@@ -133,7 +133,7 @@ async def create_hosts(
     """Make the named hosts (NIC, VM, directory join, AVD agent) side by side. Returns the hosts
     that failed and why (an extension that failed, a VM Azure refused); transient errors retry
     the step, which finds what the first attempt made."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     join = spec["join"]
     password = os.environ.get(join.get("secretEnv") or "", "") if join.get("type") == "ad" else None
     try:
@@ -181,7 +181,7 @@ async def allow_sessions(
     context_json: dict[str, Any], spec: dict[str, Any], hosts: list[str], allow: bool
 ) -> None:
     """Drain (``allow`` False) or undrain the session hosts named (host.fqdn)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         for host in hosts:
             await call.pool.set_allow_new_sessions(host, allow)
@@ -193,7 +193,7 @@ async def allow_sessions(
 async def message_users(
     context_json: dict[str, Any], spec: dict[str, Any], hosts: list[str], title: str, body: str
 ) -> int:
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     wanted = {h.lower() for h in hosts}
     try:
         found = [s for s in await call.pool.sessions() if s.host.lower() in wanted]
@@ -209,7 +209,7 @@ async def sessions_on(
     context_json: dict[str, Any], spec: dict[str, Any], hosts: list[str]
 ) -> dict[str, int]:
     """Signed-in sessions per named host (hosts without any are 0)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     counts = {h: 0 for h in hosts}
     by_lower = {h.lower(): h for h in hosts}
     try:
@@ -224,7 +224,7 @@ async def sessions_on(
 @engine.step("pool.log_off", retry=STEP_RETRY)
 async def log_off(context_json: dict[str, Any], spec: dict[str, Any], hosts: list[str]) -> int:
     """Log off every user of the named hosts (only after the grace, only under ``Force``)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     wanted = {h.lower() for h in hosts}
     try:
         found = [s for s in await call.pool.sessions() if s.host.lower() in wanted]
@@ -245,7 +245,7 @@ async def retire(
 ) -> None:
     """Take emptied hosts out, side by side: kept (deallocated, drained, tagged with when) for
     a rollback, or deleted with their session host registration."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
 
     async def one(host: dict[str, Any]) -> None:
         if keep:
@@ -275,7 +275,7 @@ async def delete_hosts(
     context_json: dict[str, Any], spec: dict[str, Any], names: list[str]
 ) -> None:
     """Delete VMs and their session hosts (new hosts that failed, orphans, delete-first)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         registered = {h.vm_name.lower(): h.name for h in await call.pool.hosts()}
     except AzureCallError as exc:
@@ -294,7 +294,7 @@ async def restore(
     context_json: dict[str, Any], spec: dict[str, Any], hosts: list[dict[str, Any]]
 ) -> None:
     """Bring retired hosts back: start, untag, accept sessions (a rollback)."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
 
     async def one(host: dict[str, Any]) -> None:
         await compute.start(*call.args, call.group, host["name"])
@@ -310,7 +310,7 @@ async def assign(
     context_json: dict[str, Any], spec: dict[str, Any], pairs: list[tuple[str, str, str]]
 ) -> None:
     """Personal pools: move each assigned user (old host, new host, user) to the new host."""
-    call = _Call(context_json, spec)
+    call = PoolCall(context_json, spec)
     try:
         for old, new, user in pairs:
             if old:
