@@ -55,6 +55,12 @@ def test_demo_reads_every_tenant_of_the_example_estate():
         re_imaged,
     )
     assert "fabrikam-pooled: done - 8 hosts on" in re_imaged
+    # and the standby scale set in Fabrikam's DR region passes a drill
+    assert re.search(
+        r"fabrikam-pooled: drill passed in westus2 - 2 of 2 instances of vmss-fab-avd-dr "
+        r"\(\S+\) registered healthy within \d+ min, scaled back to 0",
+        output.replace("\n", " "),
+    )
 
 
 def test_serve_with_a_missing_scenario_is_a_usage_error(tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from goldfleet.api import builds, changes, images, promotion, rollouts, scheduling, status
+from goldfleet.api import builds, changes, dr, images, promotion, rollouts, scheduling, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
 from goldfleet.api.session import Target
 from goldfleet.azure.clients import ClientFactory
@@ -52,6 +52,7 @@ class DemoResult:
     capture: builds.BuildResult
     schedule: scheduling.Tick
     rollouts: list[dict[str, Any]]
+    drills: list[dict[str, Any]]
     audit: status.AuditView
     requests: int
 
@@ -109,6 +110,12 @@ def run_demo(
         tick = scheduling.tick(config_path, target)
         say("schedule", tick)
         reports = _host_pools(emu, config_path, target, [captured, *tick.results], say)
+        drills = [
+            _drill(emu, config_path, target, pool.name)
+            for pool in loaded.configuration.host_pools
+            if pool.dr_pool() is not None
+        ]
+        say("dr", drills)
         trail = status.audit_trail(None)
         say("audit", trail)
         counters = emu.control("GET", "/counters")
@@ -122,6 +129,7 @@ def run_demo(
         captured,
         tick,
         reports,
+        drills,
         trail,
         int(counters.get("requests", 0)),
     )
@@ -159,6 +167,17 @@ def _host_pools(
     reports += [_re_image(emu, config_path, target, pool) for pool in pools]
     say("re-imaged", reports[len(pools) :])
     return reports
+
+
+def _drill(emu: Any, config_path: Path, target: Target, pool: str) -> dict[str, Any]:
+    """A DR drill of two instances from the pool's standby scale set."""
+    emu.control("PUT", "/clock", {"speed": ROLLOUT_SPEED})
+    try:
+        return dr.drill(config_path, target, pool, instances=2)
+    except UserInputError as exc:
+        return {"pool": pool, "state": "not started", "reason": exc.message}
+    finally:
+        emu.control("PUT", "/clock", {"speed": DEMO_SPEED})
 
 
 def _re_image(emu: Any, config_path: Path, target: Target, pool: HostPool) -> dict[str, Any]:

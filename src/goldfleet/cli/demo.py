@@ -116,8 +116,25 @@ def _stage(name: str, value: Any) -> None:
     elif name == "update":
         console.print(Rule("9. A new version of the monthly image, promoted"))
         _release(value)
+    elif name == "dr":
+        console.print(Rule("11. DR drills: standby scale sets in the DR regions"))
+        for report in value:
+            if report["state"] == "not started":
+                console.print(f"{report['pool']}: not started - {report.get('reason')}")
+                continue
+            ready = [h["readyAfterSeconds"] for h in report["hosts"] if h["healthy"]]
+            console.print(
+                f"{report['pool']}: drill {report['state']} in {report['region']} - "
+                f"{len(ready)} of {report['instancesAsked']} instances of {report['scaleSet']} "
+                f"({report['version'].rsplit('/', 1)[-1]}) registered healthy"
+                + (f" within {max(ready) / 60:.0f} min" if ready else "")
+                + f", scaled back to {report['capacityAfter']}",
+                highlight=False,
+            )
+            for problem in report.get("problems", []):
+                console.print(f"  [red]{problem}[/]", highlight=False)
     elif name == "audit":
-        console.print(Rule("11. Audit trail"))
+        console.print(Rule("12. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"
         console.print(f"{len(value.entries)} entries, hash chain {verdict}.")
 
