@@ -30,6 +30,7 @@ COMPUTE = f"{RG_ID}/providers/Microsoft.Compute"
 SUB = "/subscriptions/{subscriptionId}"
 RG_PATH = f"{SUB}/resourceGroups/{{resourceGroupName}}/providers/Microsoft.Compute"
 VM_PATH = f"{RG_PATH}/virtualMachines/{{vmName}}"
+SETS_PATH = f"{RG_PATH}/virtualMachineScaleSets"
 OPERATIONS = {
     "Disks_CreateOrUpdate": ("PUT", f"{RG_PATH}/disks/{{diskName}}"),
     "Snapshots_CreateOrUpdate": ("PUT", f"{RG_PATH}/snapshots/{{snapshotName}}"),
@@ -51,6 +52,12 @@ OPERATIONS = {
     "VirtualMachines_Delete": ("DELETE", VM_PATH),
     "VirtualMachines_InstanceView": ("GET", f"{VM_PATH}/instanceView"),
     "VirtualMachines_ListAll": ("GET", f"{SUB}/providers/Microsoft.Compute/virtualMachines"),
+    "VirtualMachineScaleSets_CreateOrUpdate": ("PUT", f"{SETS_PATH}/{{vmScaleSetName}}"),
+    "VirtualMachineScaleSets_List": ("GET", SETS_PATH),
+    "VirtualMachineScaleSetVMs_List": (
+        "GET",
+        f"{SETS_PATH}/{{virtualMachineScaleSetName}}/virtualMachines",
+    ),
 }
 BODY_PARAMETERS = ("disk", "snapshot", "parameters", "runCommand")
 QUERY_PARAMETERS = ("forceDeletion",)
@@ -78,6 +85,7 @@ OMITTED = {
     "lastModifiedBy": "systemData is ours",
     "isVMInStandbyPool": "standby pools are not modelled",
     "scriptUri": "the request is sent with an inline script (scripts at URIs cannot be fetched)",
+    "linuxConfiguration": "the example's image is Linux; the replay's gallery image is Windows",
 }
 # Keys the emulator returns that an example leaves out (the OpenAPI documents define them).
 ADDED = {
@@ -138,6 +146,15 @@ ADDED |= {
     "script",  # sent instead of the example's scriptUri
     "errorBlobManagedIdentity",  # echoed from the request (the update example's answer omits it)
     "outputBlobManagedIdentity",  # likewise
+}
+ADDED |= {  # scale sets: what the REST reference defines and the examples leave out
+    "orchestrationMode",
+    "platformFaultDomainCount",
+    "windowsConfiguration",
+    "allowExtensionOperations",
+    "requireGuestProvisionSignal",
+    "enableIPForwarding",
+    "instanceId",
 }
 FREE_FORM = {"tags", "settings"}
 
@@ -269,6 +286,108 @@ class Replay:
             "2026-03-03",
         )
 
+    def subnet(self) -> None:
+        network = f"{RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet-examples"
+        self.write(
+            "PUT",
+            network,
+            {
+                "location": "westeurope",
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.40.0.0/16"]},
+                    "subnets": [
+                        {"name": "default", "properties": {"addressPrefix": "10.40.1.0/24"}}
+                    ],
+                },
+            },
+            "2024-05-01",
+        )
+
+    def specialized_version(self) -> None:
+        gallery = f"{COMPUTE}/galleries/gal"
+        self.write("PUT", gallery, {"location": "westeurope", "properties": {}}, "2026-03-03")
+        self.write(
+            "PUT",
+            f"{gallery}/images/win11s",
+            {
+                "location": "westeurope",
+                "properties": {
+                    "osType": "Windows",
+                    "osState": "Specialized",
+                    "hyperVGeneration": "V2",
+                    "identifier": {"publisher": "p", "offer": "o", "sku": "s2"},
+                },
+            },
+            "2026-03-03",
+        )
+        self.write(
+            "PUT",
+            f"{gallery}/images/win11s/versions/1.0.0",
+            {
+                "location": "westeurope",
+                "properties": {
+                    "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
+                    "storageProfile": {
+                        "source": {"virtualMachineId": f"{COMPUTE}/virtualMachines/myVM"}
+                    },
+                },
+            },
+            "2026-03-03",
+        )
+
+    def scale_set(self, group: str, name: str, capacity: int) -> None:
+        self.subnet()
+        self.write(
+            "PUT",
+            f"/subscriptions/{PROVIDER_SUB}/resourceGroups/{group}/providers/Microsoft.Compute/"
+            f"virtualMachineScaleSets/{name}",
+            {
+                "location": "westeurope",
+                "sku": {"name": "Standard_D2as_v5", "capacity": capacity},
+                "properties": {
+                    "upgradePolicy": {"mode": "Manual"},
+                    "virtualMachineProfile": {
+                        "storageProfile": {
+                            "imageReference": {
+                                "publisher": "MicrosoftWindowsDesktop",
+                                "offer": "windows-11",
+                                "sku": "win11-24h2-avd",
+                                "version": "latest",
+                            },
+                            "osDisk": {"createOption": "FromImage"},
+                        },
+                        "osProfile": {
+                            "computerNamePrefix": "vmss",
+                            "adminUsername": "gfadmin",
+                            "adminPassword": "Sup3r-Secret-Value!",
+                        },
+                        "networkProfile": {
+                            "networkInterfaceConfigurations": [
+                                {
+                                    "name": "nic",
+                                    "properties": {
+                                        "primary": True,
+                                        "ipConfigurations": [
+                                            {
+                                                "name": "ip",
+                                                "properties": {
+                                                    "subnet": {
+                                                        "id": f"{RG_ID}/providers/Microsoft.Network/"
+                                                        "virtualNetworks/vnet-examples/subnets/default"
+                                                    }
+                                                },
+                                            }
+                                        ],
+                                    },
+                                }
+                            ]
+                        },
+                    },
+                },
+            },
+            "2026-04-01",
+        )
+
     def run_command(self) -> None:
         self.write(
             "PUT",
@@ -294,8 +413,10 @@ class Replay:
             return [self.translate(v) for v in value]
         if not isinstance(value, str):
             return value
-        if value == "West US":
+        if value in ("West US", "westus"):
             return "westeurope"
+        if value == "Standard_D1_v2":  # not in the emulator's size catalogue
+            return "Standard_D2as_v5"
         for placeholder, actual in {
             "{subscription-id}": PROVIDER_SUB,
             "{subscriptionId}": PROVIDER_SUB,
@@ -305,6 +426,9 @@ class Replay:
             "{publisher}": "MicrosoftWindowsDesktop",
             "{offer}": "windows-11",
             "{sku}": "win11-24h2-avd",
+            "{existing-virtual-network-name}": "vnet-examples",
+            "{existing-subnet-name}": "default",
+            "galleries/mySharedGallery/images/mySharedImage": "galleries/gal/images/win11",
             "Locations/westus": "Locations/westeurope",
         }.items():
             value = value.replace(placeholder, actual)
@@ -327,6 +451,21 @@ SETUPS = {
     "compute-vm/VirtualMachineRunCommand_Delete.json": lambda r: r.run_command(),
     "compute-vm/VirtualMachineRunCommand_List.json": lambda r: r.run_command(),
     "compute-vm/VirtualMachineRunCommand_Update.json": lambda r: r.run_command(),
+    "compute-vm/VirtualMachineScaleSet_Create_FromAGeneralizedSharedImage.json": lambda r: (
+        r.gallery_version(),
+        r.subnet(),
+    ),
+    "compute-vm/VirtualMachineScaleSet_Create_FromASpecializedSharedImage.json": lambda r: (
+        r.specialized_version(),
+        r.subnet(),
+    ),
+    "compute-vm/VirtualMachineScaleSet_List_MinimumSet_Gen.json": lambda r: (
+        r.scale_set("rgcompute", "vmss-a", 0),
+        r.scale_set("rgcompute", "vmss-b", 0),
+    ),
+    "compute-vm/VirtualMachineScaleSetVM_List_MinimumSet_Gen.json": lambda r: r.scale_set(
+        "rgcompute", "aaaaaaaaaaaaaa", 1
+    ),
 }
 # The example's request as the test sends it (what the emulator cannot take as written).
 ADJUST = {
@@ -334,6 +473,16 @@ ADJUST = {
     "compute-vm/VirtualMachineRunCommand_CreateOrUpdate.json": (
         "properties.source",
         {"script": "Write-Host hi"},
+    ),
+    # the specialized image's definition (the generalized one is mySharedImage's translation)
+    "compute-vm/VirtualMachineScaleSet_Create_FromASpecializedSharedImage.json": (
+        "properties.virtualMachineProfile.storageProfile.imageReference",
+        {"id": f"{COMPUTE}/galleries/gal/images/win11s"},
+    ),
+    # the example's image is Linux (58-character prefixes); the replay's is Windows (15)
+    "compute-vm/VirtualMachineScaleSet_Create_FromAGeneralizedSharedImage.json": (
+        "properties.virtualMachineProfile.osProfile.computerNamePrefix",
+        "myVMSS",
     ),
     # the action's example gives no script
     "compute-vm/VirtualMachineRunCommand.json": (
@@ -427,7 +576,8 @@ def test_the_example_replays(emu, name):
     actual = response.json() if response.content else None
     if example["operationId"].endswith("_List") and isinstance(actual, dict):
         # the session's scenario seeds raw snapshots elsewhere; compare what this replay made
-        actual["value"] = [v for v in actual["value"] if v["id"].lower().startswith(RG_ID.lower())]
+        scope = path.split("/providers/")[0] if "/resourceGroups/" in path else RG_ID
+        actual["value"] = [v for v in actual["value"] if v["id"].lower().startswith(scope.lower())]
     assert shape_problems(answer.get("body"), actual) == [], name
     if "Location" in response.headers:
         advance(emu, 6 * 3600)

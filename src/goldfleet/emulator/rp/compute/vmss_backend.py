@@ -43,7 +43,9 @@ SCALE_SET = vmss_instances.SCALE_SET
 MODES = ("Flexible", "Uniform")
 UPGRADE_MODES = ("Manual", "Automatic", "Rolling")
 NETWORK_API_VERSION = "2020-11-01"
-MAX_WINDOWS_PREFIX = 9  # 15-character computer names less the 6 the scale set appends
+# The REST reference says 1-15 characters; its own examples use 24 on Linux, where the computer
+# name may be 64 characters (58 plus the 6 the scale set appends).
+MAX_PREFIX = {"Windows": 15, "Linux": 58}
 
 
 def scale_set_id(subscription_id: str, group: str, name: str) -> str:
@@ -91,18 +93,22 @@ def _model(
         world, sub.subscription_id, location, size_name, plan, vm_rules.security_type(security)
     )
     os_given = object_at(profile, "osProfile", "virtualMachineProfile.osProfile")
-    prefix = str(os_given.get("computerNamePrefix") or "")
-    if not prefix:
-        raise errors.required("virtualMachineProfile.osProfile.computerNamePrefix")
-    if plan.os_type == "Windows" and len(prefix) > MAX_WINDOWS_PREFIX:
-        raise errors.invalid_parameter(
-            f"The value of parameter 'computerNamePrefix' is invalid: a Windows scale set's "
-            f"computer name prefix must be 1 to {MAX_WINDOWS_PREFIX} characters long.",
-            "computerNamePrefix",
-        )
-    os_profile = vm_rules.check_os_profile(plan, {**os_given, "computerName": prefix}, prefix)
-    if os_profile is not None:
-        os_profile.pop("computerName", None)
+    os_profile = None
+    if plan.os_state != "Specialized" or os_given:
+        prefix = str(os_given.get("computerNamePrefix") or "")
+        if not prefix:
+            raise errors.required("virtualMachineProfile.osProfile.computerNamePrefix")
+        longest = MAX_PREFIX[plan.os_type]
+        if len(prefix) > longest:
+            raise errors.invalid_parameter(
+                f"The value of parameter 'computerNamePrefix' is invalid: {plan.os_type} "
+                f"computer name prefixes must be 1 to {longest} characters long.",
+                "computerNamePrefix",
+            )
+        os_profile = vm_rules.check_os_profile(plan, {**os_given, "computerName": prefix}, prefix)
+        if os_profile is not None:
+            os_profile.pop("computerName", None)
+            os_profile["computerNamePrefix"] = prefix
     network = object_at(profile, "networkProfile", "virtualMachineProfile.networkProfile")
     configs = vmss_instances.check_nic_configurations(world, location, network)
     if mode == "Flexible" and network.get("networkApiVersion") != NETWORK_API_VERSION:
@@ -118,7 +124,7 @@ def _model(
         "networkProfile": {**copy.deepcopy(network), "networkInterfaceConfigurations": configs},
     }
     if os_profile is not None:
-        stored["osProfile"] = {**os_profile, "computerNamePrefix": prefix}
+        stored["osProfile"] = os_profile
     if security:
         stored["securityProfile"] = copy.deepcopy(security)
     if extensions:

@@ -39,6 +39,7 @@ EXTENSIONS_EVENT = "compute.vmss.extensions"
 SETTLE_EVENT = "compute.vmss.settle"
 GONE_EVENT = "compute.vmss.gone"
 RECHECK_SECONDS = 5.0
+WINDOWS_PREFIX = 9  # of the model's prefix, before the six characters each instance adds
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -69,8 +70,20 @@ def check_nic_configurations(
                     f"Resource {subnet_id or '(none)'} referenced by the scale set's network "
                     f"interface configuration {config['name']} was not found in {location}.",
                 )
-        out.append(copy.deepcopy(config))
+        out.append(_with_defaults(config))
     return out
+
+
+def _with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A network interface configuration as Azure returns it (its defaults filled in)."""
+    stored = copy.deepcopy(config)
+    props = stored.setdefault("properties", {})
+    props.setdefault("dnsSettings", {"dnsServers": []})
+    props.setdefault("enableAcceleratedNetworking", False)
+    props.setdefault("enableIPForwarding", False)
+    for ip in props.get("ipConfigurations") or []:
+        ip.setdefault("properties", {}).setdefault("privateIPAddressVersion", "IPv4")
+    return stored
 
 
 def check_extensions(profile: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -179,6 +192,8 @@ def _add(
     if model.get("osProfile") is not None:
         os_profile = {k: v for k, v in model["osProfile"].items() if k != "computerNamePrefix"}
         prefix = str(model["osProfile"]["computerNamePrefix"])
+        if "windowsConfiguration" in model["osProfile"]:
+            prefix = prefix[:WINDOWS_PREFIX]  # Windows computer names are 15 characters
         os_profile.update(
             computerName=prefix + computer, adminPassword=secrets.get("adminPassword")
         )
