@@ -29,7 +29,6 @@ from goldfleet.azure.inventory import TenantView, read_tenant
 from goldfleet.config import load_configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.domain.host_pools import HostPool, HostPoolType
-from goldfleet.domain.windows import MaintenanceSchedule
 from goldfleet.emulator import load_scenario
 
 EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
@@ -185,7 +184,7 @@ def _re_image(emu: Any, config_path: Path, target: Target, pool: HostPool) -> di
     roll the pool out to its promoted version."""
     configuration = load_configuration(config_path).configuration
     tenant = configuration.tenant(pool.tenant)
-    schedule = MaintenanceSchedule(tenant.time_zone, tenant.windows, tenant.freezes)
+    schedule = rollouts.schedule_of(configuration, pool)
     now = datetime.fromisoformat(emu.control("GET", "/clock")["now"].replace("Z", "+00:00"))
     start, _ = schedule.batch_start(now, timedelta(hours=1))
     opens = start - timedelta(minutes=1)

@@ -109,9 +109,12 @@ async def _pool_version(
     return full
 
 
-def _schedule(configuration: Configuration, pool: HostPool) -> MaintenanceSchedule:
+def schedule_of(configuration: Configuration, pool: HostPool) -> MaintenanceSchedule:
+    """The pool's windows (its own, or its tenant's) in its tenant's time zone, with the
+    tenant's freezes."""
     tenant = configuration.tenant(pool.tenant)
-    return MaintenanceSchedule(tenant.time_zone, tenant.windows, tenant.freezes)
+    windows = pool.windows if pool.windows is not None else tenant.windows
+    return MaintenanceSchedule(tenant.time_zone, windows, tenant.freezes)
 
 
 def _join(pool: HostPool) -> dict[str, Any]:
@@ -154,7 +157,7 @@ def rollout_spec(
         "osDiskType": hosts.os_disk_type,
         "join": _join(pool),
         "policy": policy_to_json(policy),
-        "schedule": _schedule(configuration, pool).to_json(),
+        "schedule": schedule_of(configuration, pool).to_json(),
     }
 
 

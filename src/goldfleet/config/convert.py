@@ -345,6 +345,9 @@ def _host_pool(doc: HostPoolDocument, docs: _Documents) -> host_pools.HostPool:
         ),
         start_vm_on_connect=spec.start_vm_on_connect,
         custom_rdp_property=spec.custom_rdp_property,
+        windows=tuple(_window(w) for w in spec.maintenance_windows)
+        if spec.maintenance_windows is not None
+        else None,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.tenancy import MaintenanceWindow
 
 
 class HostPoolType(StrEnum):
@@ -82,6 +83,7 @@ class HostPool:
     desktop: Desktop = Desktop()
     start_vm_on_connect: bool = False
     custom_rdp_property: str | None = None
+    windows: tuple[MaintenanceWindow, ...] | None = None  # None: the tenant's
 
     @property
     def resource_id(self) -> ResourceId:

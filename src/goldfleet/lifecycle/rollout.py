@@ -49,7 +49,7 @@ from goldfleet.lifecycle import rollout_steps as steps
 T = TypeVar("T")
 ROLLOUTS = engine.queue("rollouts", worker_concurrency=50)
 POLL = timedelta(minutes=1)  # while new hosts come up
-SIGN_OUT_POLL = timedelta(minutes=5)  # while waiting for users to sign out
+SIGN_OUT_POLL = timedelta(minutes=1)  # while waiting for users to sign out (one call a minute)
 CLOSING_MARGIN = timedelta(minutes=5)  # undrain this long before the window closes
 FIRST_ESTIMATE = timedelta(minutes=30)  # a batch's duration before one was measured
 
@@ -328,6 +328,7 @@ def _batch(
     """Run one batch of the pool's strategy and record it in the report; whether it went well."""
     began = engine.now()
     messaged = run.report["messagedSessions"]
+    retired = len(run.report["retired"])
     if run.policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
         ok, names = _side_by_side(run, hosts, todo, n, window)
     else:
@@ -337,6 +338,7 @@ def _batch(
             "started": began.isoformat(),
             "ended": engine.now().isoformat(),
             "hosts": names,
+            "retired": run.report["retired"][retired:],
             "canary": run.canary,
             "ok": ok,
             "messaged": run.report["messagedSessions"] - messaged,

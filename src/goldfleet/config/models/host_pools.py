@@ -21,6 +21,7 @@ from goldfleet.config.fields import (
     VmSize,
 )
 from goldfleet.config.models.base import ConfigModel
+from goldfleet.config.models.tenant import MaintenanceWindow
 from goldfleet.domain.host_pools import HostPoolType, JoinType, LoadBalancer
 
 
@@ -87,3 +88,6 @@ class HostPoolSpec(ConfigModel):
     power-on role)."""
     custom_rdp_property: Text | None = None
     """RDP properties, e.g. "audiocapturemode:i:1;camerastoredirect:s:*;"."""
+    maintenance_windows: list[MaintenanceWindow] | None = None
+    """This pool's own maintenance windows (in its tenant's time zone), instead of the
+    tenant's; the tenant's freezes still apply."""
