@@ -567,8 +567,15 @@ def test_promotion_by_copy_fills_production_only_when_promoted(goldfleet, estate
     production = promoted["targets"]["win11-avd"]
     assert "/galleries/gal_northwind_staging/" in production["sourceId"]
     assert promoted["targets"]["win11-avd-contoso"]["sourceId"] == production["versionId"]
-    puts = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
+    puts = [
+        e
+        for e in estate.control("GET", "/requests")["value"]
+        if e["method"] == "PUT" and "/galleries/" in e["path"]
+    ]
     assert len(puts) == 4  # one copy per production target, nothing else re-sent
+    # and Fabrikam's standby scale set now makes its DR hosts from the promoted copy
+    assert promoted["dr"]["fabrikam-pooled"]["state"] == "done", promoted["dr"]
+    assert promoted["dr"]["fabrikam-pooled"]["version"].endswith("/versions/2027.112.940")
     shown = json.loads(
         goldfleet("image", "version", "show", f"{PIPELINE}:2027.112.940", "-o", "json").stdout
     )

@@ -424,6 +424,30 @@ def test_preflight_reports_a_full_subnet_and_no_quota_together(goldfleet, estate
     assert refused.returncode == 2
     assert "subnet" in refused.stderr and "quota" in refused.stderr
     assert not [p for p in vm_puts(estate) if "cph-avd" in p]
+    # goldfleet's principal only a Reader of Contoso's subscription: the roles are reported
+    reader_only(estate, CONTOSO_SUB)
+    found = goldfleet("pool", "preflight", POOL, "-c", str(config), "-o", "json", check=False)
+    problems = {p["check"]: p for p in json.loads(found.stdout)["problems"]}
+    assert set(problems) == {"roles", "token"}, problems
+    assert "Microsoft.Compute/virtualMachines/write" in problems["roles"]["text"]
+    assert "resource group rg-avd-hosts" in problems["roles"]["text"]
+
+
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+
+
+def reader_only(estate, subscription: str) -> None:
+    """Every role assignment in the subscription becomes Reader (through the emulator's state,
+    as an administrator would change it in the portal)."""
+    state = estate.control("GET", "/state")
+    for item in state["resources"]:
+        body = item["body"]
+        if body.get("type") == "Microsoft.Authorization/roleAssignments" and body[
+            "id"
+        ].lower().startswith(f"/subscriptions/{subscription}"):
+            definition = body["properties"]["roleDefinitionId"]
+            body["properties"]["roleDefinitionId"] = definition.rsplit("/", 1)[0] + "/" + READER
+    estate.control("PUT", "/state", state)
 
 
 def _full_subnet(estate) -> str:
@@ -470,3 +494,68 @@ def _full_subnet(estate) -> str:
             },
         ).result()
     return str(subnet.id)
+
+
+def test_status_shows_the_scaling_plan_phase_and_the_floor_it_implies(goldfleet, estate, tmp_path):
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.desktopvirtualization import DesktopVirtualizationMgmtClient
+
+    from tests.api.estate import APP, SECRET
+
+    config = rollout_config(tmp_path, {"strategy": "deleteFirst", "maxSurge": 0})
+    release(goldfleet, config, "2027.113.1")
+    credential = ClientSecretCredential(
+        "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02",
+        APP,
+        SECRET,
+        authority=estate.endpoint,
+        disable_instance_discovery=True,
+        connection_verify=str(estate.ca_path),
+    )
+    client = DesktopVirtualizationMgmtClient(
+        credential,
+        CONTOSO_SUB,
+        base_url=estate.endpoint,
+        credential_scopes=[f"{estate.endpoint}/.default"],
+        connection_verify=str(estate.ca_path),
+    )
+    client.scaling_plans.create(
+        "rg-avd-hosts",
+        "sp-contoso",
+        {
+            "location": "australiaeast",
+            "timeZone": "AUS Eastern Standard Time",
+            "hostPoolType": "Pooled",
+            "schedules": [
+                {
+                    "name": "weekdays",
+                    "daysOfWeek": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+                    "rampUpStartTime": {"hour": 7, "minute": 0},
+                    "peakStartTime": {"hour": 9, "minute": 0},
+                    "rampDownStartTime": {"hour": 18, "minute": 0},
+                    "offPeakStartTime": {"hour": 20, "minute": 0},
+                    "rampUpMinimumHostsPct": 100,
+                    "rampUpCapacityThresholdPct": 60,
+                    "rampDownMinimumHostsPct": 30,
+                    "rampDownCapacityThresholdPct": 90,
+                    "rampUpLoadBalancingAlgorithm": "BreadthFirst",
+                    "peakLoadBalancingAlgorithm": "DepthFirst",
+                    "rampDownLoadBalancingAlgorithm": "DepthFirst",
+                    "offPeakLoadBalancingAlgorithm": "DepthFirst",
+                    "rampDownForceLogoffUsers": False,
+                    "rampDownWaitTimeMinutes": 30,
+                    "rampDownStopHostsWhen": "ZeroSessions",
+                    "rampDownNotificationMessage": "Please sign out.",
+                }
+            ],
+            "hostPoolReferences": [{"hostPoolArmPath": POOL_ID, "scalingPlanEnabled": True}],
+        },
+    )
+    # Wednesday 12:00 in Sydney: peak, and the plan wants every host: the floor is all ten
+    at(estate, datetime.fromisoformat("2027-01-13T01:00:00+00:00"), FAST)
+    peak = status(goldfleet, config)["scalingPlan"]
+    assert peak == {"name": "sp-contoso", "phase": "peak", "deleteFirstFloor": 10}
+    # Wednesday 23:00: off-peak, the plan keeps 30 %: the rollout may go down to three
+    at(estate, datetime.fromisoformat("2027-01-13T12:00:00+00:00"), FAST)
+    night = status(goldfleet, config)["scalingPlan"]
+    assert night == {"name": "sp-contoso", "phase": "offPeak", "deleteFirstFloor": 3}

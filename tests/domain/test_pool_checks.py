@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from goldfleet.domain.pool_checks import PoolFacts, PoolNeeds, problems
+from goldfleet.domain.pool_checks import (
+    POOL_ACTIONS,
+    SUBNET_ACTIONS,
+    PermissionBlock,
+    PoolFacts,
+    PoolNeeds,
+    missing_actions,
+    problems,
+)
 
 NEEDS = PoolNeeds("contoso-pooled", 4, "Standard_D8as_v5", "australiaeast", "/v/2027.113.2")
 ROOMY = PoolFacts(
@@ -56,3 +64,43 @@ def test_a_token_that_cannot_be_issued() -> None:
     assert [(p.check, p.fix) for p in found] == [
         ("token", "grant Desktop Virtualization Contributor")
     ]
+
+
+CONTRIBUTOR = PermissionBlock(
+    ("*",),
+    (
+        "Microsoft.Authorization/*/Delete",
+        "Microsoft.Authorization/*/Write",
+        "Microsoft.Authorization/elevateAccess/Action",
+    ),
+)
+READER = PermissionBlock(("*/read",))
+VM_CONTRIBUTOR = PermissionBlock(("Microsoft.Compute/virtualMachines/*",))
+
+
+def test_roles_are_evaluated_as_azure_rbac_does() -> None:
+    assert missing_actions(POOL_ACTIONS, (CONTRIBUTOR,)) == []
+    assert missing_actions(POOL_ACTIONS, (READER,)) == list(POOL_ACTIONS)
+    lacking = missing_actions(POOL_ACTIONS, (READER, VM_CONTRIBUTOR))
+    assert "Microsoft.Compute/virtualMachines/extensions/write" not in lacking
+    assert "Microsoft.Network/networkInterfaces/write" in lacking
+    # notActions take away what actions grant; matching ignores case
+    no_vms = PermissionBlock(("*",), ("microsoft.compute/VIRTUALMACHINES/*",))
+    assert missing_actions(("Microsoft.Compute/virtualMachines/write",), (no_vms,)) == [
+        "Microsoft.Compute/virtualMachines/write"
+    ]
+
+
+def test_missing_roles_are_a_problem_naming_the_scope_and_the_actions() -> None:
+    found = problems(
+        NEEDS,
+        with_(
+            permissions={
+                "resource group rg-avd": (POOL_ACTIONS, (READER,)),
+                "subnet /x/snet": (SUBNET_ACTIONS, (CONTRIBUTOR,)),
+            }
+        ),
+    )
+    assert [p.check for p in found] == ["roles"]
+    assert "on resource group rg-avd" in found[0].text
+    assert "Microsoft.Compute/virtualMachines/write" in found[0].text

@@ -12,7 +12,7 @@ from typing import Any
 from goldfleet import engine
 from goldfleet.api.images import _context, client_factory
 from goldfleet.api.session import Target, clock_for, running_engine
-from goldfleet.azure import galleries, host_machines, pool_preflight
+from goldfleet.azure import galleries, host_machines, pool_preflight, scaling_plans
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.galleries import VersionState
 from goldfleet.azure.session_hosts import PoolClient
@@ -20,7 +20,15 @@ from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import AzureCallError, UserInputError
 from goldfleet.domain.host_pools import HostPool, JoinType
-from goldfleet.domain.pool_checks import PoolFacts, PoolNeeds, Problem, problems
+from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.pool_checks import (
+    POOL_ACTIONS,
+    SUBNET_ACTIONS,
+    PoolFacts,
+    PoolNeeds,
+    Problem,
+    problems,
+)
 from goldfleet.domain.releases import (
     STAGE_ORDER,
     TAG_STAGE,
@@ -31,6 +39,7 @@ from goldfleet.domain.releases import (
 )
 from goldfleet.domain.replacement import PoolHost, drift
 from goldfleet.domain.rollout import RolloutStrategy, policy_to_json
+from goldfleet.domain.scaling import ScalingPlan, floor_hosts
 from goldfleet.domain.windows import MaintenanceSchedule
 
 
@@ -195,6 +204,19 @@ async def _facts(
         ).registration_token(now)
     except AzureCallError as exc:
         token_fix = f"{exc}" + (f" ({exc.hint})" if exc.hint else "")
+    subnet = ResourceId(str(pool.session_hosts.subnet_id))
+    granted = {
+        f"resource group {pool.resource_group}": (
+            POOL_ACTIONS,
+            await pool_preflight.permissions(*args, pool.subscription_id, pool.resource_group),
+        ),
+        f"subnet {subnet}": (
+            SUBNET_ACTIONS,
+            await pool_preflight.permissions(
+                *args, subnet.subscription_id or "", subnet.resource_group or ""
+            ),
+        ),
+    }
     return PoolFacts(
         subnet_id=room.subnet_id,
         subnet_free=room.free,
@@ -204,6 +226,7 @@ async def _facts(
         regional_free=cores.regional_free,
         replication_state=region.state if region else None,
         token_fix=token_fix,
+        permissions=granted,
     )
 
 
@@ -218,6 +241,7 @@ class _Prepared:
     version: VersionState
     needs: PoolNeeds
     facts: PoolFacts | None
+    scaling_plan: ScalingPlan | None = None
 
     @property
     def problems(self) -> list[Problem]:
@@ -225,7 +249,10 @@ class _Prepared:
         return problems(self.needs, self.facts)
 
     def spec(self) -> dict[str, Any]:
-        return rollout_spec(self.configuration, self.pool, self.image_target, self.version)
+        spec = rollout_spec(self.configuration, self.pool, self.image_target, self.version)
+        if self.scaling_plan is not None:
+            spec["scalingPlan"] = self.scaling_plan.to_json()
+        return spec
 
 
 def _prepare(
@@ -242,16 +269,25 @@ def _prepare(
     image_target = _image_target(configuration, pool, now.date())
     factory = client_factory(target)
 
-    async def read() -> tuple[VersionState, PoolFacts | None]:
+    tenant = configuration.tenant(pool.tenant)
+
+    async def read() -> tuple[VersionState, PoolFacts | None, ScalingPlan | None]:
         try:
             found = await _pool_version(factory, configuration, pool, image_target, version)
+            plan = await scaling_plans.pool_scaling_plan(
+                factory,
+                tenant.tenant_id,
+                pool.subscription_id,
+                tenant.credential,
+                str(pool.resource_id),
+            )
             if not checks:
-                return found, None
-            return found, await _facts(factory, configuration, pool, found, now)
+                return found, None, plan
+            return found, await _facts(factory, configuration, pool, found, now), plan
         finally:
             await factory.close()
 
-    found, facts = asyncio.run(read())
+    found, facts, plan = asyncio.run(read())
     needs = PoolNeeds(
         pool=pool.name,
         new_hosts_at_once=_at_once(configuration, pool),
@@ -259,7 +295,7 @@ def _prepare(
         region=pool.location,
         version_id=image_target.version_id(found.name),
     )
-    return _Prepared(configuration, pool, image_target, found, needs, facts)
+    return _Prepared(configuration, pool, image_target, found, needs, facts, plan)
 
 
 def start_runs(
@@ -422,6 +458,7 @@ def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, 
                     "status": host.status if host else "not registered",
                     "sessions": host.sessions if host else 0,
                     "allowNewSession": host.allow_new_session if host else None,
+                    "assignedUser": host.assigned_user if host else None,
                     "version": made_from.rsplit("/", 1)[-1] if made_from else "",
                     "retiredAt": vm.tags.get("goldfleet-retired-at"),
                     "drift": []
@@ -439,6 +476,7 @@ def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, 
                     "status": ghost.status,
                     "sessions": ghost.sessions,
                     "allowNewSession": ghost.allow_new_session,
+                    "assignedUser": ghost.assigned_user,
                     "version": "",
                     "retiredAt": None,
                     "drift": ["its VM is gone (a ghost: the next rollout removes it)"],
@@ -446,7 +484,24 @@ def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, 
             )
         return rows
 
-    return {"pool": pool.name, "version": version_id, "hosts": asyncio.run(read())}
+    result: dict[str, Any] = {
+        "pool": pool.name,
+        "version": version_id,
+        "hosts": asyncio.run(read()),
+    }
+    plan = prepared.scaling_plan
+    if plan is not None:
+        now = clock_for(target).now()
+        phase = plan.phase_at(now)
+        policy = configuration.rollout_policy(pool.rollout_policy)
+        result["scalingPlan"] = {
+            "name": plan.name,
+            "phase": phase[0] if phase else None,
+            "deleteFirstFloor": floor_hosts(
+                pool.session_hosts.count, policy.min_available_percent, plan, now
+            ),
+        }
+    return result
 
 
 def _drift(name: str, made_from: str, size: str, version_id: str, vm_size: str) -> list[str]:

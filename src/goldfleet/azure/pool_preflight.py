@@ -11,6 +11,7 @@ from typing import Any
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.errors import translate
 from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.pool_checks import PermissionBlock
 from goldfleet.domain.tenancy import CredentialRef
 
 AZURE_RESERVED_PER_SUBNET = 5  # network, broadcast and three addresses Azure keeps
@@ -94,3 +95,24 @@ def _family_of(size: str) -> str:
         if version
         else f"standard{letters.upper()}Family"
     )
+
+
+async def permissions(
+    factory: ClientFactory, tenant_id: str, ref: CredentialRef, subscription_id: str, group: str
+) -> tuple[PermissionBlock, ...]:
+    """What the caller may do in a resource group (``Permissions_ListForResourceGroup``: every
+    role it holds there or above)."""
+    client = factory.authorization(tenant_id, subscription_id, ref)
+    try:
+        async with client:
+            found = [
+                PermissionBlock(tuple(p.actions or ()), tuple(p.not_actions or ()))
+                async for p in client.permissions.list_for_resource_group(group)
+            ]
+    except Exception as exc:
+        raise translate(
+            exc,
+            "reading goldfleet's permissions in",
+            f"/subscriptions/{subscription_id}/resourceGroups/{group}",
+        ) from exc
+    return tuple(found)

@@ -3,7 +3,54 @@ reported together. Pure: the facts are read from Azure by ``goldfleet.azure.pool
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+
+# What a rollout does, by scope: in the pool's resource group (VMs, NICs, extensions, the host
+# pool's token and session hosts, user sessions) and on its subnet (joining NICs to it).
+POOL_ACTIONS = (
+    "Microsoft.Compute/virtualMachines/write",
+    "Microsoft.Compute/virtualMachines/delete",
+    "Microsoft.Compute/virtualMachines/deallocate/action",
+    "Microsoft.Compute/virtualMachines/start/action",
+    "Microsoft.Compute/virtualMachines/extensions/write",
+    "Microsoft.Network/networkInterfaces/write",
+    "Microsoft.Network/networkInterfaces/delete",
+    "Microsoft.DesktopVirtualization/hostpools/write",
+    "Microsoft.DesktopVirtualization/hostpools/retrieveRegistrationToken/action",
+    "Microsoft.DesktopVirtualization/hostpools/sessionhosts/write",
+    "Microsoft.DesktopVirtualization/hostpools/sessionhosts/delete",
+    "Microsoft.DesktopVirtualization/hostpools/sessionhosts/usersessions/sendMessage/action",
+    "Microsoft.DesktopVirtualization/hostpools/sessionhosts/usersessions/delete",
+)
+SUBNET_ACTIONS = ("Microsoft.Network/virtualNetworks/subnets/join/action",)
+
+
+@dataclass(frozen=True)
+class PermissionBlock:
+    """One ``permissions`` entry of a role the principal holds at or above a scope."""
+
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...] = ()
+
+
+def _matches(pattern: str, action: str) -> bool:
+    regex = "^" + ".*".join(re.escape(p) for p in pattern.split("*")) + "$"
+    return re.match(regex, action, re.IGNORECASE) is not None
+
+
+def missing_actions(needed: tuple[str, ...], blocks: tuple[PermissionBlock, ...]) -> list[str]:
+    """The actions no block grants (a block grants what its ``actions`` match and its
+    ``notActions`` do not), as Azure RBAC evaluates them."""
+    return [
+        action
+        for action in needed
+        if not any(
+            any(_matches(a, action) for a in b.actions)
+            and not any(_matches(n, action) for n in b.not_actions)
+            for b in blocks
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -27,11 +74,15 @@ class PoolFacts:
     regional_free: int
     replication_state: str | None  # the version's state in the pool's region; None: no version
     token_fix: str | None = None  # why a registration token cannot be issued, if it cannot
+    # what goldfleet's principal may do: scope -> (the actions needed there, its permissions)
+    permissions: dict[str, tuple[tuple[str, ...], tuple[PermissionBlock, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
 class Problem:
-    check: str  # subnet, quota, replication, token
+    check: str  # subnet, quota, replication, token, roles
     text: str
     fix: str
 
@@ -85,4 +136,16 @@ def problems(needs: PoolNeeds, facts: PoolFacts) -> list[Problem]:
         )
     if facts.token_fix:
         found.append(Problem("token", "no registration token can be issued", facts.token_fix))
+    for scope, (needed, blocks) in sorted(facts.permissions.items()):
+        lacking = missing_actions(needed, blocks)
+        if lacking:
+            found.append(
+                Problem(
+                    "roles",
+                    f"goldfleet's principal may not {', '.join(lacking)} on {scope}",
+                    "assign it Contributor there (or Virtual Machine Contributor, Network "
+                    "Contributor and Desktop Virtualization Contributor), e.g. in the tenant's "
+                    "roleAssignments, and run goldfleet apply",
+                )
+            )
     return found

@@ -113,14 +113,17 @@ def next_batch(
     remaining: int,
     serving: int,
     count: int,
+    floor: int | None = None,
 ) -> int:
     """How many hosts the next batch replaces: the current batch size, at most what remains; for
     sideBySide at most ``maxSurge``; for deleteFirst at most what can go without the serving
-    hosts falling below the capacity floor (0: not now)."""
+    hosts falling below the capacity floor (``floor``, by default the policy's; 0: not now)."""
     size = min(batch, remaining)
     if policy.strategy is RolloutStrategy.SIDE_BY_SIDE:
         return max(0, min(size, policy.max_surge))
-    spare = serving - capacity_floor(count, policy.min_available_percent)
+    if floor is None:
+        floor = capacity_floor(count, policy.min_available_percent)
+    spare = serving - floor
     return max(0, min(size, spare))
 
 

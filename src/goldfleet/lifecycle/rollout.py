@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 from goldfleet import engine
 from goldfleet.domain.replacement import (
     PoolHost,
-    capacity_floor,
     drift,
     free_names,
     grown,
@@ -43,6 +42,7 @@ from goldfleet.domain.replacement import (
     outdated,
 )
 from goldfleet.domain.rollout import LogoffMode, RolloutPolicy, RolloutStrategy, policy_from_json
+from goldfleet.domain.scaling import ScalingPlan, floor_hosts
 from goldfleet.domain.windows import MaintenanceSchedule, WindowInstance
 from goldfleet.lifecycle import rollout_steps as steps
 
@@ -66,6 +66,8 @@ class _Run:
         self.size = str(spec["size"])
         self.count = int(spec["count"])
         self.personal = spec["poolType"] == "personal"
+        plan = spec.get("scalingPlan")
+        self.scaling_plan = ScalingPlan.from_json(plan) if plan else None
         self.failures = 0
         self.canary = False  # the batch running is the canary
         self.create_time = timedelta(0)  # the longest creation of a batch's hosts so far
@@ -311,13 +313,15 @@ def _batch_size(run: _Run, hosts: list[PoolHost], todo: list[PoolHost], wanted: 
     missing = max(0, run.count - len(run.on_target(hosts)) - len(todo))
     if not todo:  # only hosts to add (a new pool, or hosts lost): nothing goes, no floor
         return min(wanted, missing)
-    n = next_batch(run.policy, wanted, len(todo) + missing, serving, run.count)
+    floor = floor_hosts(run.count, run.policy.min_available_percent, run.scaling_plan, engine.now())
+    n = next_batch(run.policy, wanted, len(todo) + missing, serving, run.count, floor)
     if n == 0:
         run.report["state"] = "blocked"
         run.report["reason"] = (
-            f"only {serving} hosts serve and the capacity floor is "
-            f"{capacity_floor(run.count, run.policy.min_available_percent)}: no host may go "
-            "now; bring the pool's hosts back to Available and run the rollout again"
+            f"only {serving} hosts serve and the capacity floor is {floor}"
+            + (f" (scaling plan {run.scaling_plan.name})" if run.scaling_plan else "")
+            + ": no host may go now; bring the pool's hosts back to Available and run the "
+            "rollout again"
         )
     return n
 

@@ -91,6 +91,28 @@ def is_allowed(world: World, tenant_id: str, principal_id: str, action: str, sco
     return False
 
 
+def permissions_at(
+    world: World, tenant_id: str, principal_id: str, scope: str
+) -> list[dict[str, Any]]:
+    """Permissions_ListForResourceGroup / _ListForResource: every permission block of every
+    role the principal holds at or above ``scope``."""
+    blocks: list[dict[str, Any]] = []
+    for assignment_scope, guid in _index(world).get(principal_id.lower(), ()):
+        if not is_within(assignment_scope, scope):
+            continue
+        found = find_role(world, tenant_id, guid)
+        if found is None:
+            continue
+        for block in found[0]["permissions"]:
+            blocks.append(
+                {
+                    key: list(block.get(key) or [])
+                    for key in ("actions", "notActions", "dataActions", "notDataActions")
+                }
+            )
+    return blocks
+
+
 def has_any_access_under(world: World, principal_id: str, scope: str) -> bool:
     """True when the principal holds any role at, above or below ``scope``."""
     for assignment_scope, _ in _index(world).get(principal_id.lower(), ()):

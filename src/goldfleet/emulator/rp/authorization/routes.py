@@ -17,6 +17,7 @@ from goldfleet.emulator.world import World
 
 ASSIGNMENTS = "{scope*}/providers/Microsoft.Authorization/roleAssignments"
 DEFINITIONS = "{scope*}/providers/Microsoft.Authorization/roleDefinitions"
+PERMISSIONS = "{scope*}/providers/Microsoft.Authorization/permissions"
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -205,6 +206,15 @@ def delete_definition(ctx: Ctx) -> Response:
     return json_response(definition_body(role, _definition_scope(ctx), role_type))
 
 
+def list_permissions(ctx: Ctx) -> Response:
+    """Permissions_ListForResourceGroup / _ListForResource: what the caller may do there."""
+    scope = ctx.param("scope")
+    _check_scope_exists(ctx, scope)
+    assert ctx.principal is not None
+    blocks = backend.permissions_at(ctx.world, _tenant(ctx), ctx.principal.object_id, scope)
+    return json_response(page(ctx.request, blocks))
+
+
 def install(world: World) -> None:
     """Assignments deleted with their resource group leave the RBAC index."""
     world.on_delete(backend.ASSIGNMENT_TYPE, lambda w, _: backend.invalidate(w))
@@ -219,3 +229,4 @@ def register(router: Router) -> None:
     router.add("PUT", f"{DEFINITIONS}/{{name}}", put_definition)
     router.add("DELETE", f"{DEFINITIONS}/{{name}}", delete_definition)
     router.add("GET", DEFINITIONS, list_definitions)
+    router.add("GET", PERMISSIONS, list_permissions, rbac=False)  # the caller's own
