@@ -133,10 +133,14 @@ def test_personal_desktops_are_replaced_after_their_users_sign_out(goldfleet, es
         },
     )
     at(estate, SATURDAY_WINDOW - timedelta(days=1, hours=23), FAST)  # after Friday's evening
+    estate.control("PUT", "/clock", {"speed": 600})  # slow enough not to pass Saturday's
     before = assignments(goldfleet, config)
     assert sorted(u for u in before.values() if u) and len(before) == 5, before
     release(goldfleet, config, "2027.108.2")
     at(estate, SATURDAY_WINDOW - timedelta(minutes=1))
+    pops = estate.control("GET", "/state")["sections"]["desktopvirtualization"]["populations"]
+    signed_in = [u for u in pops[POOL_ID.lower()]["users"].values() if u["session"]]
+    assert len(signed_in) >= 3  # the window opens while they work
     estate.control("DELETE", "/desktopvirtualization/metrics")
     estate.control("DELETE", "/requests")
     report = cli(goldfleet, config, "pool", "rollout", POOL)
@@ -153,12 +157,13 @@ def test_personal_desktops_are_replaced_after_their_users_sign_out(goldfleet, es
         if at_ >= SATURDAY_WINDOW:
             host = logoff["sessionHostId"].rsplit("/", 1)[-1].split(".", 1)[0].lower()
             last_logoff[host] = max(last_logoff.get(host, at_), at_)
-    assert len(last_logoff) >= 3, records["logoffs"]  # users were on their desktops at 23:00
+    assert len(last_logoff) >= 3, records["logoffs"]
     for batch in report["batches"]:
         for host in batch["retired"]:
             if host.lower() in last_logoff:
                 assert datetime.fromisoformat(batch["ended"]) > last_logoff[host.lower()]
     after = assignments(goldfleet, config)
     assert sorted(u for u in after.values() if u) == sorted(u for u in before.values() if u)
-    assert not set(after) & set(before)  # new desktops
+    hosts = cli(goldfleet, config, "pool", "status", POOL)["hosts"]
+    assert len(hosts) == 5 and all(h["version"] == "2027.108.2" for h in hosts), hosts
     estate.control("PUT", "/clock", {"speed": FAST})
