@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet.api.images import _context, client_factory
-from goldfleet.api.rollouts import _eligible, _image_target, _pool, rollout_spec, start_runs
+from goldfleet.api.rollouts import (
+    image_target_of,
+    may_run,
+    pool_named,
+    rollout_spec,
+    start_runs,
+)
 from goldfleet.api.session import Target, clock_for
 from goldfleet.azure import galleries, scale_sets
 from goldfleet.azure.clients import ClientFactory
@@ -26,7 +32,7 @@ from goldfleet.domain.releases import ReleaseTarget, check_version_name, release
 
 
 def _dr_pools(configuration: Configuration, name: str) -> tuple[HostPool, HostPool]:
-    pool = _pool(configuration, name)
+    pool = pool_named(configuration, name)
     dr = pool.dr_pool()
     if dr is None:
         with_dr = sorted(p.name for p in configuration.host_pools if p.dr_pool() is not None)
@@ -44,7 +50,7 @@ async def _standby(
     """The newest promoted version of the pool's image that is Completed in the DR region."""
     assert pool.dr_region is not None
     ref = configuration.tenant(target.tenant).credential
-    listed = [v for v in await galleries.list_versions(factory, target, ref) if _eligible(pool, v)]
+    listed = [v for v in await galleries.list_versions(factory, target, ref) if may_run(pool, v)]
     listed.sort(key=lambda v: check_version_name(v.name), reverse=True)
     seen: list[Candidate] = []
     for version in listed:
@@ -69,7 +75,7 @@ def dr_spec(configuration: Configuration, target: Target, name: str) -> dict[str
     scale set's name and the primary pool (plain JSON, no secret)."""
     pool, dr = _dr_pools(configuration, name)
     today: date = clock_for(target).now().date()
-    image_target = _image_target(configuration, pool, today)
+    image_target = image_target_of(configuration, pool, today)
     factory = client_factory(target)
 
     async def read() -> VersionState:

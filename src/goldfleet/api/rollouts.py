@@ -1,5 +1,5 @@
 """Host pool rollouts: which version a pool should run, preflight, running the ``pool.rollout``
-workflow, rolling back to the kept hosts, and a pool's hosts with their drift."""
+workflow and rolling back to the kept hosts (a pool's hosts and drift: ``api.pool_status``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from goldfleet import engine
 from goldfleet.api.images import _context, client_factory
 from goldfleet.api.session import Target, clock_for, running_engine
-from goldfleet.azure import galleries, host_machines, pool_preflight, scaling_plans
+from goldfleet.azure import galleries, pool_preflight, scaling_plans
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.galleries import VersionState
 from goldfleet.azure.session_hosts import PoolClient
@@ -37,9 +37,8 @@ from goldfleet.domain.releases import (
     check_version_name,
     release_targets,
 )
-from goldfleet.domain.replacement import PoolHost, drift
 from goldfleet.domain.rollout import RolloutStrategy, policy_to_json
-from goldfleet.domain.scaling import ScalingPlan, floor_hosts
+from goldfleet.domain.scaling import ScalingPlan
 from goldfleet.domain.windows import MaintenanceSchedule
 
 
@@ -55,7 +54,7 @@ class PreflightError(UserInputError):
         self.problems = found
 
 
-def _pool(configuration: Configuration, name: str) -> HostPool:
+def pool_named(configuration: Configuration, name: str) -> HostPool:
     try:
         return configuration.host_pool(name)
     except KeyError:
@@ -65,7 +64,7 @@ def _pool(configuration: Configuration, name: str) -> HostPool:
         ) from None
 
 
-def _image_target(configuration: Configuration, pool: HostPool, today: date) -> ReleaseTarget:
+def image_target_of(configuration: Configuration, pool: HostPool, today: date) -> ReleaseTarget:
     """Where the versions of the pool's image definition live."""
     for pipeline in configuration.pipelines:
         for target in release_targets(configuration, pipeline, today):
@@ -78,7 +77,7 @@ def _image_target(configuration: Configuration, pool: HostPool, today: date) -> 
     )
 
 
-def _eligible(pool: HostPool, version: VersionState) -> bool:
+def may_run(pool: HostPool, version: VersionState) -> bool:
     """Validation pools run what is validated or earlier (replicated); others what is promoted."""
     stage = version.tags.get(TAG_STAGE, "")
     if stage not in {s.value for s in Stage} or stage == Stage.RETIRED.value:
@@ -104,7 +103,7 @@ async def _pool_version(
                 hint="goldfleet image version list shows the versions",
             )
         return found
-    listed = [v for v in await galleries.list_versions(factory, target, ref) if _eligible(pool, v)]
+    listed = [v for v in await galleries.list_versions(factory, target, ref) if may_run(pool, v)]
     if not listed:
         wanted = "replicated" if pool.validation else "promoted"
         raise UserInputError(
@@ -255,7 +254,7 @@ class _Prepared:
         return spec
 
 
-def _prepare(
+def prepare(
     configuration: Configuration,
     target: Target,
     pool_name: str,
@@ -264,9 +263,9 @@ def _prepare(
     checks: bool,
 ) -> _Prepared:
     """Resolve the pool's version; with ``checks``, also read the preflight's facts."""
-    pool = _pool(configuration, pool_name)
+    pool = pool_named(configuration, pool_name)
     now = clock_for(target).now()
-    image_target = _image_target(configuration, pool, now.date())
+    image_target = image_target_of(configuration, pool, now.date())
     factory = client_factory(target)
 
     tenant = configuration.tenant(pool.tenant)
@@ -322,7 +321,7 @@ def preflight(
 ) -> dict[str, Any]:
     """The checks a rollout makes before it starts, without starting it."""
     configuration = load_configuration(config_path).configuration
-    prepared = _prepare(configuration, target, pool_name, version, checks=True)
+    prepared = prepare(configuration, target, pool_name, version, checks=True)
     found = prepared.problems
     return {
         "pool": prepared.pool.name,
@@ -348,7 +347,7 @@ def roll_out(
     pool and version that finished runs again under a new id (``...#2``); one that is still
     running is waited for."""
     configuration = load_configuration(config_path).configuration
-    prepared = _prepare(configuration, target, pool_name, version, checks=True)
+    prepared = prepare(configuration, target, pool_name, version, checks=True)
     if prepared.problems:
         raise PreflightError(prepared.pool.name, prepared.problems)
     return _run_rollouts(target, [prepared])[0]
@@ -389,7 +388,7 @@ def roll_out_many(
     reports: dict[str, dict[str, Any]] = {}
     ready: list[_Prepared] = []
     for name in pool_names:
-        prepared = _prepare(configuration, target, name, version, checks=True)
+        prepared = prepare(configuration, target, name, version, checks=True)
         if prepared.problems:
             reports[name] = {
                 "pool": name,
@@ -409,7 +408,7 @@ def roll_back(config_path: Path, target: Target, pool_name: str) -> dict[str, An
     from goldfleet.lifecycle.rollout import rollback
 
     configuration = load_configuration(config_path).configuration
-    prepared = _prepare(configuration, target, pool_name, None, checks=False)
+    prepared = prepare(configuration, target, pool_name, None, checks=False)
     base = f"rollback:{prepared.pool.name.lower()}"
     context = _context(target, configuration)
     return start_runs(target, [(base, rollback, context, prepared.spec())])[0]
@@ -423,87 +422,3 @@ def _fresh_id(base: str) -> str:
             return candidate
         attempt += 1
         candidate = f"{base}#{attempt}"
-
-
-def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, Any]:
-    """The pool's hosts as goldfleet sees them, with drift from the version it should run."""
-    configuration = load_configuration(config_path).configuration
-    prepared = _prepare(configuration, target, pool_name, None, checks=False)
-    pool, image_target, found = prepared.pool, prepared.image_target, prepared.version
-    tenant = configuration.tenant(pool.tenant)
-    factory = client_factory(target)
-    version_id = image_target.version_id(found.name)
-
-    async def read() -> list[dict[str, Any]]:
-        try:
-            return await rows()
-        finally:
-            await factory.close()
-
-    async def rows() -> list[dict[str, Any]]:
-        args = (factory, tenant.tenant_id, pool.subscription_id, tenant.credential)
-        machines = await host_machines.pool_machines(
-            *args, pool.resource_group, str(pool.resource_id)
-        )
-        registered = await PoolClient(*args, str(pool.resource_id)).hosts()
-        by_vm = {h.vm_id.lower(): h for h in registered}
-        rows = []
-        for vm in machines:
-            host = by_vm.pop(vm.id.lower(), None)
-            made_from = vm.tags.get(host_machines.VERSION_TAG, "")
-            rows.append(
-                {
-                    "name": vm.name,
-                    "power": vm.power_state,
-                    "status": host.status if host else "not registered",
-                    "sessions": host.sessions if host else 0,
-                    "allowNewSession": host.allow_new_session if host else None,
-                    "assignedUser": host.assigned_user if host else None,
-                    "version": made_from.rsplit("/", 1)[-1] if made_from else "",
-                    "retiredAt": vm.tags.get("goldfleet-retired-at"),
-                    "drift": []
-                    if vm.tags.get("goldfleet-retired-at")
-                    else _drift(
-                        vm.name, made_from, vm.size, version_id, pool.session_hosts.vm_size
-                    ),
-                }
-            )
-        for ghost in by_vm.values():
-            rows.append(
-                {
-                    "name": ghost.name,
-                    "power": None,
-                    "status": ghost.status,
-                    "sessions": ghost.sessions,
-                    "allowNewSession": ghost.allow_new_session,
-                    "assignedUser": ghost.assigned_user,
-                    "version": "",
-                    "retiredAt": None,
-                    "drift": ["its VM is gone (a ghost: the next rollout removes it)"],
-                }
-            )
-        return rows
-
-    result: dict[str, Any] = {
-        "pool": pool.name,
-        "version": version_id,
-        "hosts": asyncio.run(read()),
-    }
-    plan = prepared.scaling_plan
-    if plan is not None:
-        now = clock_for(target).now()
-        phase = plan.phase_at(now)
-        policy = configuration.rollout_policy(pool.rollout_policy)
-        result["scalingPlan"] = {
-            "name": plan.name,
-            "phase": phase[0] if phase else None,
-            "deleteFirstFloor": floor_hosts(
-                pool.session_hosts.count, policy.min_available_percent, plan, now
-            ),
-        }
-    return result
-
-
-def _drift(name: str, made_from: str, size: str, version_id: str, vm_size: str) -> list[str]:
-    host = PoolHost(name, "", None, made_from, size, None, None, False, False, 0)
-    return drift(host, version_id, vm_size)

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from goldfleet.api import rollouts
+from goldfleet.api import pool_status, rollouts
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -128,7 +128,7 @@ def status(
     state_dir: StateDirOption = None,
 ) -> None:
     """The pool's hosts, their state and their drift from the version the pool should run."""
-    found = rollouts.pool_status(
+    found = pool_status.pool_status(
         config_path(config), target(cloud, emulator, emulator_ca, state_dir), pool
     )
 
