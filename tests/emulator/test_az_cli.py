@@ -409,6 +409,94 @@ def test_az_rest_resolves_a_relative_url_against_the_clouds_arm_endpoint(az: Az)
     assert {"rg-goldfleet-images", "rg-goldfleet-build"} <= names
 
 
+def test_a_scale_set_is_listed_shown_and_scaled(az: Az, estate: RunningEmulator) -> None:
+    group = f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-build"
+    network = f"{group}/providers/Microsoft.Network/virtualNetworks/vnet-az-vmss"
+    speed = estate.control("GET", "/clock")["speed"]
+    estate.control("PUT", "/clock", {"speed": 1000})  # an instance's minutes pass in ms
+    try:
+        az.json(
+            "rest",
+            "--method",
+            "put",
+            "--url",
+            f"{network}?api-version=2024-05-01",
+            "--body",
+            json.dumps(
+                {
+                    "location": "westeurope",
+                    "properties": {
+                        "addressSpace": {"addressPrefixes": ["10.77.0.0/16"]},
+                        "subnets": [
+                            {"name": "default", "properties": {"addressPrefix": "10.77.1.0/24"}}
+                        ],
+                    },
+                }
+            ),
+        )
+        az.json(
+            "rest",
+            "--method",
+            "put",
+            "--url",
+            f"{group}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-az"
+            "?api-version=2024-11-01",
+            "--body",
+            json.dumps(_flexible_scale_set(f"{network}/subnets/default")),
+        )
+        names = [s["name"] for s in az.json("vmss", "list", "-g", "rg-goldfleet-build")]
+        assert names == ["vmss-az"]
+        shown = az.json("vmss", "show", "-g", "rg-goldfleet-build", "-n", "vmss-az")
+        assert shown["orchestrationMode"] == "Flexible" and shown["sku"]["capacity"] == 1
+        az.run("vmss", "scale", "-g", "rg-goldfleet-build", "-n", "vmss-az", "--new-capacity", "0")
+        after = az.json("vmss", "show", "-g", "rg-goldfleet-build", "-n", "vmss-az")
+        assert after["sku"]["capacity"] == 0 and after["provisioningState"] == "Succeeded"
+        assert after["virtualMachineProfile"]["osProfile"]["computerNamePrefix"] == "azvmss"
+    finally:
+        estate.control("PUT", "/clock", {"speed": speed})
+
+
+def _flexible_scale_set(subnet_id: str) -> dict[str, Any]:
+    return {
+        "location": "westeurope",
+        "sku": {"name": "Standard_D2as_v5", "capacity": 1},
+        "properties": {
+            "orchestrationMode": "Flexible",
+            "platformFaultDomainCount": 1,
+            "virtualMachineProfile": {
+                "storageProfile": {
+                    "imageReference": {
+                        "publisher": "MicrosoftWindowsDesktop",
+                        "offer": "windows-11",
+                        "sku": "win11-24h2-avd",
+                        "version": "latest",
+                    },
+                    "osDisk": {"createOption": "FromImage"},
+                },
+                "osProfile": {
+                    "computerNamePrefix": "azvmss",
+                    "adminUsername": "gfadmin",
+                    "adminPassword": "Sup3r-Secret-Value!",
+                },
+                "networkProfile": {
+                    "networkApiVersion": "2020-11-01",
+                    "networkInterfaceConfigurations": [
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "primary": True,
+                                "ipConfigurations": [
+                                    {"name": "ip", "properties": {"subnet": {"id": subnet_id}}}
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
 # --- 5. what failures look like -------------------------------------------------------------
 
 

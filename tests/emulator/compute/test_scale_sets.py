@@ -119,6 +119,15 @@ def test_capacity_goes_up_and_down_and_instances_can_be_deleted(emu):
     assert sets.get(RG, "vmss-dr").sku.capacity == 2
     left = [i.instance_id for i in client.virtual_machine_scale_set_vms.list(RG, "vmss-dr")]
     assert left == ids[1:]
+    assert sets.get(RG, "vmss-dr").sku.capacity == 2
+    # a PUT with only the location and the sku (as `az vmss scale` sends) keeps the model
+    kept = sets.begin_create_or_update(
+        RG,
+        "vmss-dr",
+        {"location": "westeurope", "sku": {"name": "Standard_D2as_v5", "capacity": 1}},
+    ).result()
+    assert kept.sku.capacity == 1 and kept.orchestration_mode == "Flexible"
+    assert kept.virtual_machine_profile.os_profile.computer_name_prefix == "avddr"
     updated = sets.begin_update(RG, "vmss-dr", {"sku": {"capacity": 0}}).result()
     assert updated.sku.capacity == 0 and updated.provisioning_state == "Succeeded"
     assert [v for v in client.virtual_machines.list(RG) if v.name.startswith("vmss-dr_")] == []

@@ -150,6 +150,12 @@ def put_scale_set(
     resources.get_group(world, sub.subscription_id, group)
     item_id = scale_set_id(sub.subscription_id, group, name)
     existing = world.store.get(item_id)
+    given = body.get("properties") if isinstance(body.get("properties"), dict) else {}
+    if existing is not None and not given.get("virtualMachineProfile"):
+        # Azure keeps what a PUT on an existing scale set leaves out: `az vmss scale` sends
+        # only the location and the sku
+        item, op = patch_scale_set(world, sub, group, name, body, caller, linked)
+        return item, op, False
     if not body.get("location"):
         raise errors.required("location")
     location = resources.check_location(sub, str(body["location"]), SCALE_SET)
