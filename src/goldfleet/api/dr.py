@@ -95,12 +95,22 @@ def dr_spec(configuration: Configuration, target: Target, name: str) -> dict[str
     }
 
 
-def _run(target: Target, configuration: Configuration, kind: str, spec: dict[str, Any]) -> Any:
+def _runs(
+    target: Target, configuration: Configuration, kind: str, specs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Run ``dr.scale`` or ``dr.drill`` for each spec at once; their reports, in order."""
     from goldfleet.lifecycle import dr as workflows
 
+    if not specs:
+        return []
     workflow = workflows.drill if kind == "drill" else workflows.scale
-    base = f"dr-{kind}:{spec['primaryPool'].lower()}"
-    return start_runs(target, [(base, workflow, _context(target, configuration), spec)])[0]
+    context = _context(target, configuration)
+    runs = [(f"dr-{kind}:{s['primaryPool'].lower()}", workflow, context, s) for s in specs]
+    return start_runs(target, runs)
+
+
+def _run(target: Target, configuration: Configuration, kind: str, spec: dict[str, Any]) -> Any:
+    return _runs(target, configuration, kind, [spec])[0]
 
 
 def sync(config_path: Path, target: Target, pool_name: str) -> dict[str, Any]:
@@ -139,18 +149,20 @@ def after_promotion(
     today = clock_for(target).now().date()
     definitions = {t.definition for t in release_targets(configuration, pipeline, today)}
     reports: dict[str, dict[str, Any]] = {}
+    specs: list[dict[str, Any]] = []
     for pool in configuration.host_pools:
         if pool.dr_pool() is None or pool.session_hosts.image not in definitions:
             continue
         try:
-            report = sync(config_path, target, pool.name)
-            reports[pool.name] = {
-                "state": report["state"],
-                "version": report["version"],
-                **({"reason": report["reason"]} if report.get("reason") else {}),
-            }
+            specs.append({**dr_spec(configuration, target, pool.name), "capacity": None})
         except GoldfleetError as exc:
             reports[pool.name] = {"state": "kept", "reason": str(exc)}
+    for spec, report in zip(specs, _runs(target, configuration, "scale", specs), strict=True):
+        reports[spec["primaryPool"]] = {
+            "state": report["state"],
+            "version": report["version"],
+            **({"reason": report["reason"]} if report.get("reason") else {}),
+        }
     return reports
 
 

@@ -150,8 +150,10 @@ def put_scale_set(
     resources.get_group(world, sub.subscription_id, group)
     item_id = scale_set_id(sub.subscription_id, group, name)
     existing = world.store.get(item_id)
-    given = body.get("properties") if isinstance(body.get("properties"), dict) else {}
-    if existing is not None and not given.get("virtualMachineProfile"):
+    given = body.get("properties")
+    if existing is not None and not (
+        isinstance(given, dict) and given.get("virtualMachineProfile")
+    ):
         # Azure keeps what a PUT on an existing scale set leaves out: `az vmss scale` sends
         # only the location and the sku
         item, op = patch_scale_set(world, sub, group, name, body, caller, linked)
