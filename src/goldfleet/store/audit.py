@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from goldfleet.store.db import for_update
 from goldfleet.store.tables import audit
 
 GENESIS = "0" * 64
@@ -82,7 +83,10 @@ def _append_once(
     workflow_id: str | None,
     details: dict[str, Any] | None,
 ) -> AuditEntry:
-    with engine.begin() as connection:
+    # Read the chain's head, then write after it: on SQLite the transaction must hold the write
+    # lock from BEGIN, or a writer committing in between makes the insert fail at once with
+    # "database is locked" (a WAL snapshot cannot be upgraded; busy_timeout does not apply).
+    with for_update(engine).begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("LOCK TABLE goldfleet_audit IN EXCLUSIVE MODE")
         last = connection.execute(
