@@ -163,11 +163,18 @@ spec:
 
 
 def control(endpoint: str, ca: str, method: str, path: str, body: Any = None) -> Any:
+    """Call the emulator's control API with its control secret, found as goldfleet finds it
+    ($GOLDFLEET_EMULATOR_SECRET, else the control-secret file beside the CA)."""
+    from goldfleet.azure.cloud import find_emulator_secret
+
+    secret = find_emulator_secret(Path(ca))
+    if secret is None:
+        raise SystemExit(f"no control secret beside {ca}: is the emulator running?")
     request = urllib.request.Request(
         f"{endpoint}/_emulator{path}",
         method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "x-goldfleet-emulator-secret": secret},
     )
     with urllib.request.urlopen(
         request, context=ssl.create_default_context(cafile=ca), timeout=60

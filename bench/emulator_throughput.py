@@ -67,7 +67,8 @@ from goldfleet.emulator.server import EmulatorOptions, serve_forever
 cfg = json.loads(sys.argv[1])
 
 def ready(endpoint, ca_path, app):
-    print(json.dumps({"endpoint": endpoint, "ca": str(ca_path)}), flush=True)
+    info = {"endpoint": endpoint, "ca": str(ca_path), "secret": app.control_secret}
+    print(json.dumps(info), flush=True)
 
 options = EmulatorOptions(
     host=cfg["host"],
@@ -101,6 +102,7 @@ class Emulator:
     process: subprocess.Popen[str]
     endpoint: str
     ca_path: Path
+    control_secret: str  # what the control API (/_emulator) asks for
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_path))
@@ -114,6 +116,8 @@ class Emulator:
         form: dict[str, str] | None = None,
     ) -> Any:
         headers = {}
+        if path.startswith("/_emulator"):
+            headers["x-goldfleet-emulator-secret"] = self.control_secret
         data = None
         if form is not None:
             data = urllib.parse.urlencode(form).encode()
@@ -163,7 +167,7 @@ def start_emulator(state_dir: Path, speed: float | None, profile: str | None) ->
         process.wait(timeout=10)
         raise SystemExit(f"the emulator exited before it was ready (code {process.returncode})")
     info = json.loads(line)
-    emulator = Emulator(process, info["endpoint"], Path(info["ca"]))
+    emulator = Emulator(process, info["endpoint"], Path(info["ca"]), info["secret"])
     deadline = time.monotonic() + 30
     while True:  # on_ready runs just before uvicorn binds: wait until it answers
         try:

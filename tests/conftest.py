@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from goldfleet.emulator import EmulatorOptions, RunningEmulator, running_emulator
+from goldfleet.emulator.access import CONTROL_SECRET_HEADER
 
 PROVIDER = "11111111-0000-4000-8000-000000000001"
 CUSTOMER = "22222222-0000-4000-8000-000000000002"
@@ -234,12 +235,15 @@ def raw(
     headers: dict[str, str] | None = None,
     content: bytes | None = None,
 ) -> Any:
-    """A plain HTTPS request (for what the SDK would refuse to send)."""
+    """A plain HTTPS request (for what the SDK would refuse to send); on the control API
+    (``/_emulator``) it carries the emulator's control secret."""
     import httpx
 
     sent = dict(headers or {})
     if token:
         sent["Authorization"] = f"Bearer {token}"
+    if path.startswith("/_emulator"):
+        sent.setdefault(CONTROL_SECRET_HEADER, emu.control_secret)
     import ssl
 
     context = ssl.create_default_context(cafile=str(emu.ca_path))

@@ -36,6 +36,7 @@ def test_the_emulator_public_api_is_pinned():
         "RunningEmulator",
         "Scenario",
         "ScenarioError",
+        "check_options",
         "load_scenario",
         "running_emulator",
         "serve_forever",

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from goldfleet.emulator.access import CONTROL_SECRET_HEADER, is_control_path
 from goldfleet.emulator.app import EmulatorApp
 from goldfleet.emulator.arm.http import Request
 from goldfleet.emulator.scenario import load_scenario, seed_world
@@ -87,7 +88,7 @@ def app(scenario_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Emulat
     world = World()
     scenario, base = load_scenario(scenario_file)
     seed_world(world, scenario, base)
-    return EmulatorApp(world, tmp_path_factory.mktemp("fuzz-state"))
+    return EmulatorApp(world, tmp_path_factory.mktemp("fuzz-state"), port=1)
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +144,17 @@ def test_random_requests_get_well_formed_answers(app, token):
         path=PATHS,
         query=st.just("api-version=2021-04-01") | QUERY,
         auth=st.sampled_from(["valid"] * 5 + ["none", "garbage", "basic", "empty"]),
+        control=st.sampled_from(["right", "right", "none", "wrong"]),
         content_type=st.sampled_from(
             ["application/json", "text/plain", "", "application/x-www-form-urlencoded"]
         ),
         body=BODIES,
     )
-    def check(method, path, query, auth, content_type, body):
+    def check(method, path, query, auth, content_type, body, control):
         headers = {"host": "127.0.0.1:1", "content-type": content_type}
+        if control != "none":  # the control secret (the control API needs it)
+            secret = app.control_secret if control == "right" else "x" * 20
+            headers[CONTROL_SECRET_HEADER] = secret
         headers["authorization"] = {
             "none": "",
             "valid": f"Bearer {token}",
@@ -158,7 +163,7 @@ def test_random_requests_get_well_formed_answers(app, token):
             "empty": "Bearer ",
         }[auth]
         request = Request(method, path, query, headers, body, "https://127.0.0.1:1")
-        before = app.world.snapshot() if path.startswith("/_emulator") else None
+        before = app.world.snapshot() if is_control_path(path) else None
         response = asyncio.run(app.handle(request))
         if before is not None:
             app.world.restore(before)

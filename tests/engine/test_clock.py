@@ -10,13 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from goldfleet.domain.errors import UserInputError
 from goldfleet.engine.clock import Clock, EmulatorClock, EmulatorTime, FakeClock, SystemClock
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def test_every_clock_is_a_clock(emu):
-    for clock in (SystemClock(), FakeClock(), EmulatorClock(emu.endpoint, emu.ca_path)):
+    for clock in (
+        SystemClock(),
+        FakeClock(),
+        EmulatorClock(emu.endpoint, emu.ca_path, control_secret=emu.control_secret),
+    ):
         assert isinstance(clock, Clock)
 
 
@@ -58,13 +63,24 @@ def test_an_emulator_reading_translates_simulated_waits_into_real_ones():
 
 def test_the_emulator_clock_reads_the_simulated_time(emu):
     emu.control("PUT", "/clock", {"now": "2027-02-01T02:00:00Z", "speed": 0})
-    clock = EmulatorClock(emu.endpoint, emu.ca_path)
+    clock = EmulatorClock(emu.endpoint, emu.ca_path, control_secret=emu.control_secret)
     assert clock.now() == datetime(2027, 2, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("secret", "says"), [(None, "missing"), ("n" * 32, "wrong")])
+def test_the_emulator_clock_without_its_control_secret_is_a_user_error(emu, secret, says):
+    clock = EmulatorClock(emu.endpoint, emu.ca_path, control_secret=secret)
+    with pytest.raises(UserInputError) as refused:
+        clock.now()
+    assert f"its control secret is {says}" in refused.value.message
+    assert "GOLDFLEET_EMULATOR_SECRET" in (refused.value.hint or "")
 
 
 def test_waiting_on_the_emulator_clock_takes_simulated_time_divided_by_speed(emu):
     emu.control("PUT", "/clock", {"speed": 3600})  # one simulated hour per real second
-    clock = EmulatorClock(emu.endpoint, emu.ca_path, poll_interval=5)
+    clock = EmulatorClock(
+        emu.endpoint, emu.ca_path, control_secret=emu.control_secret, poll_interval=5
+    )
     target = clock.now() + timedelta(minutes=30)
     began = time.monotonic()
     clock.sleep_until(target)
@@ -75,7 +91,9 @@ def test_waiting_on_the_emulator_clock_takes_simulated_time_divided_by_speed(emu
 
 def test_waiting_on_a_frozen_emulator_clock_ends_when_the_clock_is_moved(emu):
     emu.control("PUT", "/clock", {"speed": 0})
-    clock = EmulatorClock(emu.endpoint, emu.ca_path, poll_interval=0.05)
+    clock = EmulatorClock(
+        emu.endpoint, emu.ca_path, control_secret=emu.control_secret, poll_interval=0.05
+    )
     target = clock.now() + timedelta(hours=6)
     mover = threading.Timer(0.3, lambda: emu.control("PUT", "/clock", {"advanceSeconds": 6 * 3600}))
     mover.start()

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from goldfleet.api import builds, changes, dr, images, promotion, rollouts, scheduling, status
 from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
-from goldfleet.api.session import Target
+from goldfleet.api.session import EMULATOR_SECRET_ENV, Target
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.inventory import TenantView, read_tenant
 from goldfleet.config import load_configuration
@@ -83,6 +83,9 @@ def run_demo(
     say("validated", loaded)
     with embedded_emulator(options) as (emu, cloud):
         say("emulator", emu)
+        # Its control secret too (goldfleet follows its clock through the control API): a
+        # secret left in the environment for another emulator must not be the one used.
+        os.environ[EMULATOR_SECRET_ENV] = emu.control_secret
         target = Target(cloud, state)
         refs = {t.tenant_id.lower(): t.credential for t in loaded.configuration.tenants}
 

@@ -13,6 +13,7 @@ from goldfleet.emulator import (
     EmulatorOptions,
     RunningEmulator,
     ScenarioError,
+    check_options,
     load_scenario,
     running_emulator,
     serve_forever,
@@ -31,8 +32,11 @@ def emulator_options(
     scenario: Path | None = None,
     state_file: Path | None = None,
     state_dir: Path | None = None,
+    allow_remote: bool = False,
+    control_secret: str | None = None,
 ) -> EmulatorOptions:
-    """Check the user's emulator options (files exist, scenario parses) before anything starts."""
+    """Check the user's emulator options (files exist, scenario parses, a loopback address
+    unless ``allow_remote``, a usable control secret) before anything starts."""
     if scenario is not None:
         if not scenario.is_file():
             raise UserInputError(f"scenario file {scenario} does not exist")
@@ -45,14 +49,21 @@ def emulator_options(
             ) from exc
     if speed is not None and speed < 0:
         raise UserInputError("--speed must be 0 (frozen) or more")
-    return EmulatorOptions(
+    options = EmulatorOptions(
         host=host,
         port=port,
         speed=speed,
         scenario=scenario,
         state_file=state_file,
         state_dir=state_dir,
+        allow_remote=allow_remote,
+        control_secret=control_secret or None,
     )
+    try:
+        check_options(options)
+    except ValueError as exc:
+        raise UserInputError(str(exc), hint="see goldfleet emulator serve --help") from exc
+    return options
 
 
 def serve_emulator(options: EmulatorOptions, on_ready: object) -> None:
@@ -64,9 +75,10 @@ def serve_emulator(options: EmulatorOptions, on_ready: object) -> None:
 
 @contextmanager
 def embedded_emulator(options: EmulatorOptions) -> Iterator[tuple[RunningEmulator, Cloud]]:
-    """The emulator in this process, and the cloud description that points goldfleet at it."""
+    """The emulator in this process, and the cloud description that points goldfleet at it
+    (with the emulator's control secret)."""
     try:
         with running_emulator(options) as emu:
-            yield emu, emulator_cloud(emu.endpoint, emu.ca_path)
+            yield emu, emulator_cloud(emu.endpoint, emu.ca_path, emu.control_secret)
     except ScenarioError as exc:
         raise UserInputError("the scenario cannot be seeded:\n" + "\n".join(exc.problems)) from exc

@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from goldfleet.azure import cloud as azure_cloud
 from goldfleet.azure.cloud import KNOWN_CLOUDS, PUBLIC, Cloud, emulator_cloud
 from goldfleet.domain.errors import UserInputError
 from goldfleet.engine import EngineConfigError, EngineSettings
@@ -18,6 +19,7 @@ from goldfleet.engine.clock import Clock, EmulatorClock, SystemClock
 
 EMULATOR_ENDPOINT_ENV = "GOLDFLEET_EMULATOR_ENDPOINT"
 EMULATOR_CA_ENV = "GOLDFLEET_EMULATOR_CA"
+EMULATOR_SECRET_ENV = azure_cloud.EMULATOR_SECRET_ENV
 CLOUD_ENV = "GOLDFLEET_CLOUD"
 
 
@@ -37,7 +39,8 @@ def resolve_cloud(
     name: str | None = None, emulator: str | None = None, emulator_ca: Path | None = None
 ) -> Cloud:
     """``--emulator URL --emulator-ca PEM`` (or their environment variables) win over
-    ``--cloud NAME``; the default is the Azure public cloud."""
+    ``--cloud NAME``; the default is the Azure public cloud. The emulator's control secret comes
+    from ``GOLDFLEET_EMULATOR_SECRET`` or the ``control-secret`` file beside its CA."""
     endpoint = emulator or os.environ.get(EMULATOR_ENDPOINT_ENV)
     if endpoint:
         ca = emulator_ca or (
@@ -49,7 +52,15 @@ def resolve_cloud(
                 hint=f"pass --emulator-ca PATH or set {EMULATOR_CA_ENV} (goldfleet emulator "
                 "serve prints it)",
             )
-        return emulator_cloud(endpoint, ca)
+        cloud = emulator_cloud(endpoint, ca)
+        if cloud.control_secret is None:
+            raise UserInputError(
+                f"the emulator's control secret is needed to follow its clock at {endpoint}",
+                hint=f"set {EMULATOR_SECRET_ENV} to the secret 'goldfleet emulator serve' "
+                f"printed, or keep the {azure_cloud.EMULATOR_SECRET_FILE} file it writes beside "
+                f"the CA (looked for {ca.parent / azure_cloud.EMULATOR_SECRET_FILE})",
+            )
+        return cloud
     chosen = (name or os.environ.get(CLOUD_ENV) or PUBLIC.name).lower()
     if chosen not in KNOWN_CLOUDS:
         raise UserInputError(
@@ -62,8 +73,17 @@ def resolve_cloud(
 def clock_for(target: Target) -> Clock:
     """The clock goldfleet lives by: the emulator's simulated one when that is the cloud."""
     if target.is_emulator:
-        return EmulatorClock(target.cloud.resource_manager, target.cloud.ca_bundle)
+        cloud = target.cloud
+        return EmulatorClock(
+            cloud.resource_manager, cloud.ca_bundle, control_secret=cloud.control_secret
+        )
     return SystemClock()
+
+
+def emulator_clock(endpoint: str, emulator_ca: Path | None) -> Clock:
+    """The simulated clock of the emulator at ``endpoint`` (for a worker that follows it),
+    found the way :func:`resolve_cloud` finds the emulator's CA and control secret."""
+    return clock_for(Target(resolve_cloud(emulator=endpoint, emulator_ca=emulator_ca)))
 
 
 def actor() -> str:

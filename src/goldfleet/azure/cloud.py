@@ -1,12 +1,20 @@
-"""Which Azure goldfleet talks to: the public cloud, a sovereign cloud, or the local emulator."""
+"""Which Azure goldfleet talks to: the public cloud, a sovereign cloud, or the local emulator.
+
+For the emulator, also the secret its control API asks for (goldfleet reads the emulator's
+clock there): ``GOLDFLEET_EMULATOR_SECRET``, or else the ``control-secret`` file that the
+emulator writes beside its CA. The secret is never stored with a cloud's JSON.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 EMULATOR_NAME = "GoldfleetEmulator"
+EMULATOR_SECRET_ENV = "GOLDFLEET_EMULATOR_SECRET"
+EMULATOR_SECRET_FILE = "control-secret"  # written by the emulator beside its ca.pem
 _BLOB_SUFFIXES = {
     "AzureCloud": "blob.core.windows.net",
     "AzureUSGovernment": "blob.core.usgovcloudapi.net",
@@ -21,6 +29,8 @@ class Cloud:
     authority_host: str  # Entra ID endpoint, no trailing slash
     arm_scope: str  # the scope ARM tokens are requested for
     ca_bundle: Path | None = None  # trust this CA (the emulator's); None = system trust
+    # the emulator's control secret (to read its clock); never printed, never compared
+    control_secret: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def verify(self) -> str | bool:
@@ -80,7 +90,24 @@ CHINA = Cloud(
 KNOWN_CLOUDS = {c.name.lower(): c for c in (PUBLIC, US_GOVERNMENT, CHINA)}
 
 
-def emulator_cloud(endpoint: str, ca_bundle: Path) -> Cloud:
-    """The goldfleet emulator: ARM and Entra ID on one HTTPS endpoint, trusted through its CA."""
+def find_emulator_secret(ca_bundle: Path | None) -> str | None:
+    """The emulator's control secret: ``$GOLDFLEET_EMULATOR_SECRET``, else the ``control-secret``
+    file in the directory of its CA bundle, else None (not found or unreadable)."""
+    given = os.environ.get(EMULATOR_SECRET_ENV, "").strip()
+    if given:
+        return given
+    if ca_bundle is None:
+        return None
+    try:
+        found = (Path(ca_bundle).parent / EMULATOR_SECRET_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found.strip() or None
+
+
+def emulator_cloud(endpoint: str, ca_bundle: Path, control_secret: str | None = None) -> Cloud:
+    """The goldfleet emulator: ARM and Entra ID on one HTTPS endpoint, trusted through its CA,
+    with its control secret (``control_secret``, else :func:`find_emulator_secret`)."""
     base = endpoint.rstrip("/")
-    return Cloud(EMULATOR_NAME, base, base, f"{base}/.default", ca_bundle)
+    secret = control_secret or find_emulator_secret(ca_bundle)
+    return Cloud(EMULATOR_NAME, base, base, f"{base}/.default", ca_bundle, secret)

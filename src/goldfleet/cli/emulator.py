@@ -8,15 +8,24 @@ from typing import Annotated, Any
 import typer
 
 from goldfleet import api
+from goldfleet.api.session import EMULATOR_SECRET_ENV
 from goldfleet.cli.output import console
+from goldfleet.emulator.access import CONTROL_SECRET_HEADER
 
 app = typer.Typer(help="The local Azure emulator.", no_args_is_help=True)
 
 DEFAULT_STATE_DIR = Path.home() / ".goldfleet" / "emulator"
 
 
-def instructions(endpoint: str, ca_path: Path, tenants: list[dict[str, Any]]) -> str:
-    """What a user needs to point the SDK and az at the emulator."""
+def instructions(
+    endpoint: str,
+    ca_path: Path,
+    tenants: list[dict[str, Any]],
+    control_secret: str = "",
+    control_secret_path: Path | None = None,
+) -> str:
+    """What a user needs to point the SDK, az and goldfleet at the emulator, and to drive its
+    control API (with the control secret)."""
     lines = [
         f"ARM endpoint:     {endpoint}",
         f"Entra authority:  {endpoint}/<tenant-id>",
@@ -38,13 +47,26 @@ def instructions(endpoint: str, ca_path: Path, tenants: list[dict[str, Any]]) ->
     if tenants:
         lines += ["", "Tenants:"]
         lines += [f"  {t['tenant_id']}  {t['display_name']}" for t in tenants]
+    if control_secret:
+        saved = f" (saved in {control_secret_path})" if control_secret_path else ""
+        lines += [
+            "",
+            f"Control secret:   {control_secret}{saved}",
+            f"  send it as the {CONTROL_SECRET_HEADER} header, e.g.",
+            f'  curl --cacert {ca_path} -H "{CONTROL_SECRET_HEADER}: {control_secret}" '
+            f"{endpoint}/_emulator/clock",
+            "  goldfleet finds it beside --emulator-ca, or: "
+            f"export {EMULATOR_SECRET_ENV}={control_secret}",
+        ]
     lines += ["", "Control API: " + endpoint + "/_emulator  (docs/emulator/control-api.md)"]
     return "\n".join(lines)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback unless --allow-remote).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8443,
     speed: Annotated[
         float | None, typer.Option(help="Simulated seconds per real second (0 freezes time).")
@@ -59,6 +81,22 @@ def serve(
     state_dir: Annotated[
         Path, typer.Option(help="Where the CA and the token-signing key are kept and reused.")
     ] = DEFAULT_STATE_DIR,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Allow a --host that is not loopback (other machines can reach the emulator).",
+        ),
+    ] = False,
+    control_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar=EMULATOR_SECRET_ENV,
+            show_envvar=True,
+            help="The control API's secret (default: a new random one at each start). It is "
+            "printed and written to <state-dir>/control-secret.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the emulator over HTTPS until interrupted (Ctrl+C)."""
     options = api.emulator_options(
@@ -68,6 +106,8 @@ def serve(
         scenario=scenario,
         state_file=state,
         state_dir=state_dir,
+        allow_remote=allow_remote,
+        control_secret=control_secret,
     )
 
     def ready(endpoint: str, ca_path: Path, emulator_app: Any) -> None:
@@ -75,8 +115,13 @@ def serve(
             {"tenant_id": t.tenant_id, "display_name": t.display_name}
             for t in emulator_app.world.directory.tenants.values()
         ]
-        console.print(
-            instructions(endpoint, ca_path, tenants), highlight=False, markup=False, soft_wrap=True
+        text = instructions(
+            endpoint,
+            ca_path,
+            tenants,
+            emulator_app.control_secret,
+            emulator_app.control_secret_path,
         )
+        console.print(text, highlight=False, markup=False, soft_wrap=True)
 
     api.serve_emulator(options, ready)

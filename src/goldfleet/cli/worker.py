@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from goldfleet.api.session import emulator_clock as follow_emulator_clock
 from goldfleet.cli.output import console, print_json
-from goldfleet.engine.clock import Clock, EmulatorClock
+from goldfleet.engine.clock import Clock
 from goldfleet.engine.settings import EngineSettings
 
 app = typer.Typer(help="Durable-engine workers.", no_args_is_help=True)
@@ -47,7 +48,11 @@ def run(
         typer.Option(help="Follow this emulator's simulated clock (its HTTPS endpoint)."),
     ] = None,
     emulator_ca: Annotated[
-        Path | None, typer.Option(help="The emulator's CA bundle (with --emulator-clock).")
+        Path | None,
+        typer.Option(
+            help="The emulator's CA bundle (with --emulator-clock); its control secret is read "
+            "from $GOLDFLEET_EMULATOR_SECRET or the control-secret file beside it."
+        ),
     ] = None,
 ) -> None:
     """Run a worker in the foreground until Ctrl+C or SIGTERM."""
@@ -62,7 +67,7 @@ def run(
     )
     clock: Clock | None = None
     if emulator_clock:
-        clock = EmulatorClock(emulator_clock, emulator_ca)
+        clock = follow_emulator_clock(emulator_clock, emulator_ca)
 
     def ready(_: object) -> None:
         mode = "sqlite" if settings.is_sqlite else "postgresql"

@@ -9,6 +9,7 @@ from goldfleet.emulator.scenario import Scenario, ScenarioError, load_scenario
 from goldfleet.emulator.server import (
     EmulatorOptions,
     RunningEmulator,
+    check_options,
     running_emulator,
     serve_forever,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "RunningEmulator",
     "Scenario",
     "ScenarioError",
+    "check_options",
     "load_scenario",
     "running_emulator",
     "serve_forever",

@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet.emulator import control, graph, storage
+from goldfleet.emulator.access import (
+    AccessPolicy,
+    check_control_secret,
+    new_control_secret,
+    write_control_secret,
+)
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Request, Response
 from goldfleet.emulator.arm.routing import Router
@@ -29,11 +35,27 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class EmulatorApp:
-    """The ASGI application. One instance owns one world."""
+    """The ASGI application. One instance owns one world.
 
-    def __init__(self, world: World, state_dir: Path) -> None:
+    It answers only to Host headers naming ``host:port`` (or a loopback name with that port) and
+    serves the control API only to callers holding ``control_secret`` - a fresh random one unless
+    given, written to ``<state_dir>/control-secret`` (see :mod:`goldfleet.emulator.access`).
+    """
+
+    def __init__(
+        self,
+        world: World,
+        state_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 443,
+        control_secret: str | None = None,
+    ) -> None:
         self.world = world
         self.state_dir = state_dir
+        self.control_secret = check_control_secret(control_secret or new_control_secret())
+        self.control_secret_path = write_control_secret(state_dir, self.control_secret)
+        self.access = AccessPolicy.serving(host, port, self.control_secret)
         self.signing_key = load_or_create_signing_key(state_dir)
         self.tokens = TokenService(self.signing_key)
         self.router = Router()
@@ -55,7 +77,7 @@ class EmulatorApp:
         network_routes.install(world)
         avd_routes.install(world)
         image_builder_routes.install(world)
-        self.front_door = FrontDoor(world, self.router, self.tokens)
+        self.front_door = FrontDoor(world, self.router, self.tokens, self.access)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

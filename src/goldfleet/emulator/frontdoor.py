@@ -1,10 +1,12 @@
 """The front door: what ARM does to every request before a resource provider sees it.
 
-In order: route; for ARM routes, authenticate the bearer token (signature, expiry, audience),
-require a valid ``api-version``, resolve the subscription and check the token's tenant owns it,
-take a throttling token, apply injected faults, verify auxiliary tokens, check that the
-resource provider is registered, check RBAC, then call the handler. Every answer carries ARM's
-headers and is written to the request log.
+First, for every path, the emulator's own access checks (:mod:`goldfleet.emulator.access`: the
+Host and Origin headers, the control secret on ``/_emulator``); a refused request changes
+nothing and is not logged. Then, in order: route; for ARM routes, authenticate the bearer token
+(signature, expiry, audience), require a valid ``api-version``, resolve the subscription and
+check the token's tenant owns it, take a throttling token, apply injected faults, verify
+auxiliary tokens, check that the resource provider is registered, check RBAC, then call the
+handler. Every answer carries ARM's headers and is written to the request log.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import time
 from typing import Any
 
+from goldfleet.emulator.access import AccessPolicy, is_control_path
 from goldfleet.emulator.arm.apiversion import check_api_version
 from goldfleet.emulator.arm.errors import (
     ArmError,
@@ -34,7 +37,6 @@ from goldfleet.emulator.world import World
 log = logging.getLogger("goldfleet.emulator")
 
 MAX_AUXILIARY_TOKENS = 3
-CONTROL_PREFIX = "/_emulator"
 _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
     "Pragma": "no-cache",
@@ -45,12 +47,22 @@ _SECURITY_HEADERS = {
 
 
 class FrontDoor:
-    def __init__(self, world: World, router: Router, tokens: TokenService) -> None:
+    def __init__(
+        self, world: World, router: Router, tokens: TokenService, access: AccessPolicy
+    ) -> None:
         self.world = world
         self.router = router
         self.tokens = tokens
+        self.access = access
 
     async def handle(self, request: Request) -> Response:
+        try:
+            self.access.check(request)
+        except ArmError as refused:
+            response = json_response(refused.body(), refused.status, refused.headers)
+            for key, value in _SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+            return response
         started = time.perf_counter()
         world = self.world
         world.advance_to_now()
@@ -86,7 +98,7 @@ class FrontDoor:
             response.headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        if request.path.startswith(CONTROL_PREFIX):
+        if is_control_path(request.path):
             return response  # harness traffic is not part of what clients did
         principal = ctx.principal
         world.log.record(

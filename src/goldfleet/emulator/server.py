@@ -1,5 +1,8 @@
 """Serving the emulator over HTTPS: in the foreground (``goldfleet emulator serve``) or in a
-background thread of the current process (tests, benchmarks, ``goldfleet demo``)."""
+background thread of the current process (tests, benchmarks, ``goldfleet demo``).
+
+It listens on loopback unless ``allow_remote`` is set (:func:`check_listen_address`), and its
+control API needs the control secret, which :meth:`RunningEmulator.control` sends."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any
 
 import uvicorn
 
+from goldfleet.emulator.access import CONTROL_SECRET_HEADER, check_control_secret, is_loopback
 from goldfleet.emulator.app import EmulatorApp
 from goldfleet.emulator.scenario import load_scenario, seed_world
 from goldfleet.emulator.tls import ServerCertificate, issue_server_certificate
@@ -34,6 +38,28 @@ class EmulatorOptions:
     state_dir: Path | None = None
     seed: int = 0
     log_level: str = "warning"
+    allow_remote: bool = False  # listen on a non-loopback address (the LAN can reach it)
+    control_secret: str | None = field(default=None, repr=False)  # None = a new random one
+
+
+def check_listen_address(host: str, allow_remote: bool) -> None:
+    """Refuse (``ValueError``) to listen beyond loopback unless ``allow_remote`` says so."""
+    if not is_loopback(host) and not allow_remote:
+        raise ValueError(
+            f"refusing to listen on {host!r}: the emulator listens on loopback only (127.0.0.1, "
+            "localhost, ::1) unless remote access is allowed on purpose (--allow-remote), as "
+            "anything that can reach the address could drive it"
+        )
+
+
+def check_options(options: EmulatorOptions) -> None:
+    """Refuse (``ValueError``, saying what to do) options the emulator must not start with."""
+    check_listen_address(options.host, options.allow_remote)
+    if options.control_secret is not None:
+        try:
+            check_control_secret(options.control_secret)
+        except ValueError as exc:
+            raise ValueError(f"the control secret is not usable: {exc}") from exc
 
 
 @dataclass
@@ -45,6 +71,11 @@ class RunningEmulator:
     app: EmulatorApp
     _server: uvicorn.Server = field(repr=False)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+
+    @property
+    def control_secret(self) -> str:
+        """The secret the control API asks for (also in ``<state dir>/control-secret``)."""
+        return self.app.control_secret
 
     @property
     def world(self) -> World:
@@ -62,13 +93,16 @@ class RunningEmulator:
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the control API (``path`` relative to ``/_emulator``)."""
+        """Call the control API (``path`` relative to ``/_emulator``), with the control secret."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             f"{self.endpoint}/_emulator{path}",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                CONTROL_SECRET_HEADER: self.control_secret,
+            },
         )
         context = ssl.create_default_context(cafile=str(self.ca_path))
         with urllib.request.urlopen(request, context=context, timeout=30) as response:
@@ -114,11 +148,18 @@ def _config(app: EmulatorApp, options: EmulatorOptions, cert: ServerCertificate)
 
 
 def prepare(options: EmulatorOptions) -> tuple[EmulatorApp, ServerCertificate, str]:
+    check_options(options)
     state_dir = options.state_dir or Path(tempfile.mkdtemp(prefix="goldfleet-emulator-"))
     if options.port == 0:
         options.port = _free_port(options.host)
     cert = issue_server_certificate(state_dir, [options.host])
-    app = EmulatorApp(build_world(options), state_dir)
+    app = EmulatorApp(
+        build_world(options),
+        state_dir,
+        host=options.host,
+        port=options.port,
+        control_secret=options.control_secret,
+    )
     host = f"[{options.host}]" if ":" in options.host else options.host
     return app, cert, f"https://{host}:{options.port}"
 

@@ -6,7 +6,8 @@ Three clocks, one protocol:
 * :class:`FakeClock` - unit tests: time moves only when told (``advance``), and waiting moves
   it instead of sleeping, so seven virtual hours pass in microseconds.
 * :class:`EmulatorClock` - with the emulator: follows its simulated clock (start instant +
-  speed), read from ``GET {endpoint}/_emulator/clock`` over HTTPS with the emulator's CA.
+  speed), read from ``GET {endpoint}/_emulator/clock`` over HTTPS with the emulator's CA and
+  its control secret (the ``x-goldfleet-emulator-secret`` header).
   Waiting for a simulated instant takes ``(instant - simulated_now) / speed`` real seconds;
   the clock is re-read while waiting, so a jump or speed change made through the control API
   is honoured. It talks HTTP only: the engine never imports the emulator package.
@@ -23,11 +24,16 @@ import math
 import ssl
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from goldfleet.domain.errors import UserInputError
+
+CONTROL_SECRET_HEADER = "x-goldfleet-emulator-secret"
 
 
 def _aware(instant: datetime) -> datetime:
@@ -158,18 +164,21 @@ class EmulatorClock:
     time = reading + real time elapsed x speed) for up to ``max_age`` real seconds, shared by
     every thread, so that many waiting workflows cost one request now and then, not one each.
     While waiting, it re-reads at least every ``poll_interval`` real seconds, so that jumps made
-    through the control API are seen."""
+    through the control API are seen. ``control_secret`` is the emulator's (the control API
+    refuses a caller without it)."""
 
     def __init__(
         self,
         endpoint: str,
         ca_bundle: Path | str | None = None,
         *,
+        control_secret: str | None = None,
         poll_interval: float = 1.0,
         timeout: float = 10.0,
         max_age: float = 0.5,
     ) -> None:
         self.url = endpoint.rstrip("/") + "/_emulator/clock"
+        self._headers = {CONTROL_SECRET_HEADER: control_secret} if control_secret else {}
         self._context = ssl.create_default_context(
             cafile=str(ca_bundle) if ca_bundle is not None else None
         )
@@ -181,8 +190,19 @@ class EmulatorClock:
 
     def _fetch(self) -> EmulatorTime:
         """``GET /_emulator/clock``: ``{now, timestamp, speed}``."""
-        with urllib.request.urlopen(self.url, context=self._context, timeout=self.timeout) as r:
-            body = json.loads(r.read())
+        request = urllib.request.Request(self.url, headers=self._headers)
+        try:
+            with urllib.request.urlopen(request, context=self._context, timeout=self.timeout) as r:
+                body = json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (401, 403):
+                raise
+            raise UserInputError(
+                f"the emulator at {self.url} refused to tell the time: its control secret is "
+                + ("wrong" if self._headers else "missing"),
+                hint="set GOLDFLEET_EMULATOR_SECRET to the secret 'goldfleet emulator serve' "
+                "printed, or keep the control-secret file it writes beside its CA (ca.pem)",
+            ) from exc
         return EmulatorTime(
             now=datetime.fromtimestamp(float(body["timestamp"]), UTC), speed=float(body["speed"])
         )

@@ -12,7 +12,7 @@ from typing import Any
 
 from goldfleet import engine
 from goldfleet.azure.clients import ClientFactory
-from goldfleet.azure.cloud import Cloud
+from goldfleet.azure.cloud import Cloud, find_emulator_secret
 from goldfleet.azure.gate import ArmGate, GateClock, WallClock
 from goldfleet.domain.rate_limits import BucketStore, MemoryBuckets
 from goldfleet.domain.tenancy import CredentialKind, CredentialRef
@@ -52,6 +52,8 @@ class ApplyContext:
         return cls(**data)
 
     def cloud_value(self) -> Cloud:
+        """The cloud; for the emulator, its control secret is found again here (env or the file
+        beside its CA), as it is never stored with the context."""
         c = self.cloud
         ca = c.get("ca_bundle")
         return Cloud(
@@ -60,6 +62,7 @@ class ApplyContext:
             c["authority_host"],
             c["arm_scope"],
             Path(ca) if ca else None,
+            find_emulator_secret(Path(ca)) if ca else None,
         )
 
     def credential(self, tenant_id: str) -> CredentialRef:
@@ -79,7 +82,11 @@ def gate_for(cloud: Cloud) -> ArmGate:
     if found is None:
         clock: GateClock = WallClock()
         if cloud.ca_bundle is not None:  # the emulator: follow its simulated clock
-            clock = EmulatorGateClock(EmulatorClock(cloud.resource_manager, cloud.ca_bundle))
+            clock = EmulatorGateClock(
+                EmulatorClock(
+                    cloud.resource_manager, cloud.ca_bundle, control_secret=cloud.control_secret
+                )
+            )
         database = shared_database()
         buckets: BucketStore = (
             SqlBuckets(database) if database.dialect.name == "postgresql" else MemoryBuckets()

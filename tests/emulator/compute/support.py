@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from goldfleet.emulator.access import CONTROL_SECRET_HEADER
 from tests.conftest import GF_APP, PROVIDER, PROVIDER_SUB, sdk_kwargs, secret_credential
 
 RG = "rg-images"
@@ -131,7 +132,7 @@ def post_scenario(emu: Any, text: str) -> None:
         f"{emu.endpoint}/_emulator/scenario",
         data=text.encode(),
         method="POST",
-        headers={"Content-Type": "application/yaml"},
+        headers={"Content-Type": "application/yaml", CONTROL_SECRET_HEADER: emu.control_secret},
     )
     context = ssl.create_default_context(cafile=str(emu.ca_path))
     with urllib.request.urlopen(request, context=context, timeout=30) as response:

@@ -66,7 +66,7 @@ def app(scenario_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Emulat
         "scope: /subscriptions/provider-sub}\n"
     )
     seed_world(world, sharing_admin)
-    return EmulatorApp(world, tmp_path_factory.mktemp("compute-fuzz"))
+    return EmulatorApp(world, tmp_path_factory.mktemp("compute-fuzz"), port=1)
 
 
 @pytest.fixture(scope="module")
