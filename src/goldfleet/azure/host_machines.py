@@ -27,6 +27,7 @@ from goldfleet.azure import compute
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.errors import translate
 from goldfleet.domain.errors import AzureCallError
+from goldfleet.domain.names import computer_name
 from goldfleet.domain.tenancy import CredentialRef
 
 POOL_TAG = "goldfleet-host-pool"  # value: the host pool's ARM id, lower-cased
@@ -54,11 +55,6 @@ class HostMachine:
     join: dict[str, Any]  # {type: entra, intune} | {type: ad, domain, ouPath, username}
     zones: tuple[str, ...] = ()
     security_type: str | None = None
-
-
-def computer_name(vm_name: str) -> str:
-    """Windows computer names are at most 15 characters."""
-    return vm_name[:15]
 
 
 def _password() -> str:

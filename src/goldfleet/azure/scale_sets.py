@@ -20,9 +20,8 @@ from azure.mgmt.compute import models as m
 from goldfleet.azure import host_machines
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.errors import translate
+from goldfleet.domain.names import dr_computer_name_prefix
 from goldfleet.domain.tenancy import CredentialRef
-
-MAX_PREFIX = 9  # Windows computer names are 15 characters; the scale set appends 6
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,6 @@ class ScaleSetView:
     instances: tuple[Instance, ...] = ()
 
 
-def computer_name_prefix(name_prefix: str) -> str:
-    """``<prefix>dr``, at most nine characters (e.g. ``fab-avddr``)."""
-    return name_prefix[: MAX_PREFIX - 2].rstrip("-") + "dr"
-
-
 def scale_set_body(
     model: ScaleSetModel, capacity: int, token: str, password: str | None, admin_password: str
 ) -> dict[str, Any]:
@@ -93,7 +87,7 @@ def scale_set_body(
                     },
                 },
                 "osProfile": {
-                    "computerNamePrefix": computer_name_prefix(model.name_prefix),
+                    "computerNamePrefix": dr_computer_name_prefix(model.name_prefix),
                     "adminUsername": "gfadmin",
                     "adminPassword": admin_password,
                 },

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from goldfleet.domain import names
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.tenancy import MaintenanceWindow
 
@@ -91,7 +92,9 @@ class HostPool:
 
     @property
     def application_group_name(self) -> str:
-        return self.desktop.application_group or f"{self.host_pool_name}-dag"
+        return self.desktop.application_group or names.default_application_group(
+            self.host_pool_name
+        )
 
     @property
     def application_group_id(self) -> ResourceId:
@@ -110,13 +113,13 @@ class HostPool:
             return None
         return replace(
             self,
-            name=f"{self.name}-dr",
+            name=names.dr_name(self.name),
             resource_group=self.dr_resource_group,
             location=self.dr_region,
-            host_pool_name=f"{self.host_pool_name}-dr",
+            host_pool_name=names.dr_name(self.host_pool_name),
             session_hosts=replace(self.session_hosts, subnet_id=self.dr_subnet_id, count=0),
             desktop=Desktop(
-                application_group=f"{self.application_group_name}-dr",
+                application_group=names.dr_name(self.application_group_name),
                 friendly_name=(
                     f"{self.desktop.friendly_name} (DR)" if self.desktop.friendly_name else None
                 ),
@@ -130,7 +133,7 @@ class HostPool:
     @property
     def scale_set_name(self) -> str:
         """The standby scale set in the DR region."""
-        return f"vmss-{self.session_hosts.name_prefix}-dr"
+        return names.scale_set_name(self.session_hosts.name_prefix)
 
     def _provider(self) -> ResourceId:
         return ResourceId.resource_group_id(self.subscription_id, self.resource_group).child(

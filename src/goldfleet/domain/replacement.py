@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from goldfleet.domain.names import host_name
 from goldfleet.domain.rollout import RolloutPolicy, RolloutStrategy
 
 
@@ -74,10 +75,6 @@ def drift(host: PoolHost, target_version_id: str, vm_size: str) -> list[str]:
 def _version(version_id: str) -> str:
     parts = version_id.split("/")
     return f"{parts[-3]} {parts[-1]}" if len(parts) >= 3 else version_id
-
-
-def host_name(prefix: str, index: int) -> str:
-    return f"{prefix}-{index}"
 
 
 def free_names(prefix: str, taken: Iterable[str], count: int) -> list[str]:

@@ -21,7 +21,6 @@ backupSnapshotId, versionId, error.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +29,8 @@ from goldfleet.azure import compute
 from goldfleet.domain.capture_checks import CHECK_SCRIPT, SYSPREP_SCRIPT, report
 from goldfleet.domain.errors import AzureCallError, GoldfleetError
 from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.names import short_build_id as short_id
+from goldfleet.domain.names import temporary_group_name
 from goldfleet.lifecycle import distribute
 from goldfleet.lifecycle.calls import StepCall, step_error
 
@@ -41,12 +42,9 @@ STOP_TIMEOUT = timedelta(hours=1)  # sysprep normally shuts the machine down in 
 CLONE_VM = "vm-gf-capture"
 
 
-def short_id(build_id: str) -> str:
-    return hashlib.sha256(build_id.encode()).hexdigest()[:10]
-
-
 def temporary_group(build_id: str) -> str:
-    return f"rg-goldfleet-tmp-{short_id(build_id)}"
+    """The group a capture clones into (the formula is ``goldfleet.domain.names``')."""
+    return temporary_group_name(build_id)
 
 
 def _tags(spec: dict[str, Any], **extra: str) -> dict[str, str]:

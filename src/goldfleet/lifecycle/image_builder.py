@@ -19,7 +19,6 @@ durationSeconds, exitCode}]), error.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,16 +27,13 @@ from goldfleet import engine
 from goldfleet.azure import imagebuilder
 from goldfleet.domain.errors import AzureCallError, GoldfleetError
 from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.names import image_template_name as template_name
 from goldfleet.lifecycle.calls import StepCall, step_error
 
 STATUS_POLL = timedelta(seconds=60)
 GRACE = timedelta(minutes=30)  # beyond Image Builder's own time-out, goldfleet stops waiting
 _TELEMETRY = re.compile(r"PACKER ERR (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[INFO\] \(telemetry\) (.*)")
 _EXIT = re.compile(r"non-zero exit status: (-?\d+)")
-
-
-def template_name(build_id: str) -> str:
-    return f"it-goldfleet-{hashlib.sha256(build_id.encode()).hexdigest()[:12]}"
 
 
 def _group_of(resource_id: str) -> str:
