@@ -76,9 +76,12 @@ def plan(
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Show what apply would change, grouped by tenant and subscription."""
+    """Show what apply would change, grouped by tenant and subscription. Exit code 1 when the
+    plan has problems (printed; a plan with problems cannot be applied, and --out saves
+    nothing)."""
     result = changes.plan(config_path(config), target(cloud, emulator, emulator_ca, state_dir))
-    if out is not None:
+    problems = result.plan.problems
+    if out is not None and not problems:
         changes.save_plan(result, out)
     data = result.plan.to_json()
     if subscription:
@@ -86,6 +89,14 @@ def plan(
             c for c in data["changes"] if c["subscriptionId"].lower() == subscription.lower()
         ]
     emit(data, output, query, lambda d: render_plan(d, show_unchanged))
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        saved = f"; nothing was saved to {escape(str(out))}" if out is not None else ""
+        err_console.print(
+            f"[bold red]error:[/] the plan has {count} and cannot be applied{saved}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     if out is not None and output is Output.TABLE:
         console.print(f"Saved to {out}: goldfleet apply {out}")
 
