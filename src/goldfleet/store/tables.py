@@ -18,7 +18,37 @@ audit = Table(
     Column("workflow_id", String(200)),
     Column("details", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),  # SHA-256 of the content and prev_hash
+    Column("mac", String(64)),  # HMAC with the audit key over the content and the previous MAC
+)
+
+# The chain's newest entry, sealed with the audit key; updated in the same transaction as each
+# append, so deleting the newest entries leaves a head that names a missing entry.
+audit_head = Table(
+    "goldfleet_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("mac", String(64)),
+    Column("legacy_until", Integer, nullable=False),  # entries up to here predate the key
+    Column("key_id", String(64)),
+    Column("updated_at", String(40)),
+    Column("seal", String(64)),
+)
+
+# Signed statements of the head (Ed25519), to publish outside the database.
+audit_checkpoints = Table(
+    "goldfleet_audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64)),
+    Column("made_at", String(40), nullable=False),
+    Column("chain_key_id", String(64), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
 )
 
 plans = Table(
