@@ -155,10 +155,11 @@ def check_chain(
                 if was is not None
                 else Finding("modified", seq, seq, f"entry {seq} does not match its own SHA-256")
             )
-        elif linked and not link_ok and not prev_flagged:
-            found.append(
-                Finding("reordered", seq, seq, f"entry {seq} does not follow entry {seq - 1}")
-            )
+        elif linked and not link_ok:
+            if not prev_flagged:  # else the entry before it was changed: that is the finding
+                found.append(
+                    Finding("reordered", seq, seq, f"entry {seq} does not follow entry {seq - 1}")
+                )
         elif seq > legacy_until and entry.mac is None:
             found.append(Finding("unkeyed", seq, seq, f"entry {seq} has had its MAC removed"))
         elif linked and mac_ok is False:
