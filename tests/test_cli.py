@@ -11,9 +11,11 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from goldfleet.cli.main import app
@@ -143,6 +145,16 @@ def test_serve_runs_prints_instructions_and_saves_state(tmp_path):
             f"{endpoint}/metadata/endpoints?api-version=2022-09-01", context=context
         ) as r:
             assert json.loads(r.read())["resourceManager"] == endpoint + "/"
+        # The control API needs the secret the banner prints (and writes beside the CA).
+        secret = next(l.split()[2] for l in lines if l.startswith("Control secret:"))
+        assert (tmp_path / "dir" / "control-secret").read_text().strip() == secret
+        clock = urllib.request.Request(f"{endpoint}/_emulator/clock")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(clock, context=context)
+        assert refused.value.code == 401
+        clock.add_header("x-goldfleet-emulator-secret", secret)
+        with urllib.request.urlopen(clock, context=context) as r:
+            assert json.loads(r.read())["speed"] == 0
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
@@ -151,6 +163,32 @@ def test_serve_runs_prints_instructions_and_saves_state(tmp_path):
     assert len(saved["directory"]["tenants"]) == 4
     # The CA is kept in the state directory and reused by the next start.
     assert (tmp_path / "dir" / "ca.pem").exists()
+
+
+def test_serve_refuses_an_address_beyond_loopback_unless_allowed(tmp_path):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goldfleet",
+            "emulator",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--state-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert "refusing to listen on '0.0.0.0'" in completed.stderr
+    assert "--allow-remote" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "ca.pem").exists()  # nothing was started
 
 
 def test_version():
