@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from goldfleet.config.limits import MAX_SHOWN_CHARACTERS
 from goldfleet.domain.errors import UserInputError
 
 Path = tuple[str | int, ...]  # a field path: mapping keys and list indices
@@ -29,8 +30,12 @@ def format_path(path: Path) -> str:
 
 
 def shown(value: Any) -> str:
-    """A value as it appears in a message: strings quoted, YAML's words for the rest."""
+    """A value as it appears in a message: strings quoted (cut to ``MAX_SHOWN_CHARACTERS``),
+    YAML's words for the rest."""
     if isinstance(value, str):
+        if len(value) > MAX_SHOWN_CHARACTERS:
+            cut = json.dumps(value[:MAX_SHOWN_CHARACTERS], ensure_ascii=False)
+            return f'{cut[:-1]}..." ({len(value)} characters)'
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -40,7 +45,8 @@ def shown(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return str(value)
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN_CHARACTERS else text[:MAX_SHOWN_CHARACTERS] + "..."
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

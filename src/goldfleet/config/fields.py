@@ -80,13 +80,16 @@ def _time_zone(value: Any) -> str:
 def _duration(value: Any) -> timedelta:
     expected = "a duration such as 30m, 4h, 1h30m or 2d"
     text = _matching(DURATION_PATTERN, expected)(value)
-    amounts = {unit: int(n) for n, unit in re.findall(r"(\d+)([dhms])", text)}
-    return timedelta(
-        days=amounts.get("d", 0),
-        hours=amounts.get("h", 0),
-        minutes=amounts.get("m", 0),
-        seconds=amounts.get("s", 0),
-    )
+    try:
+        amounts = {unit: int(n) for n, unit in re.findall(r"(\d+)([dhms])", text)}
+        return timedelta(
+            days=amounts.get("d", 0),
+            hours=amounts.get("h", 0),
+            minutes=amounts.get("m", 0),
+            seconds=amounts.get("s", 0),
+        )
+    except (OverflowError, ValueError):  # more days than timedelta holds, or digits than int
+        raise ValueError(f"expected {expected}, at most 999999999d, got {shown(value)}") from None
 
 
 def _clock_time(value: Any) -> time:

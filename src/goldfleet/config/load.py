@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from goldfleet.config import secrets
 from goldfleet.config.convert import to_configuration
-from goldfleet.config.diagnostics import ConfigurationError, Problem, did_you_mean, shown
+from goldfleet.config.diagnostics import ConfigurationError, Path, Problem, did_you_mean, shown
 from goldfleet.config.entries import Entry, Valid
-from goldfleet.config.messages import field_errors
+from goldfleet.config.limits import MAX_FIELD_PROBLEMS
+from goldfleet.config.messages import error_path, field_error
 from goldfleet.config.models.base import API_VERSION
 from goldfleet.config.models.documents import DOCUMENT_CLASSES
 from goldfleet.config.references import CrossChecks
@@ -44,13 +45,18 @@ class LoadedConfiguration:
 def load_configuration(path: FilePath) -> LoadedConfiguration:
     """Load the file or directory ``path``. A missing path is a ``UserInputError`` (usage, exit
     code 2); an invalid configuration a ``ConfigurationError`` (exit code 1)."""
-    if not path.exists():
+    try:
+        exists = path.exists()
+        files = configuration_files(path) if exists else []
+    except OSError as exc:  # a name too long, a directory that cannot be listed...
+        problem = Problem(os.fspath(path), 0, 0, f"cannot be read: {exc.strerror or exc}")
+        raise ConfigurationError([problem]) from exc
+    if not exists:
         raise UserInputError(
             f"{path} does not exist",
             hint="give a configuration file, or a directory of *.yaml files such as"
             " examples/goldfleet",
         )
-    files = configuration_files(path)
     if not files:
         raise ConfigurationError(
             [Problem(os.fspath(path), 0, 0, "expected *.yaml or *.yml files in this directory")]
@@ -114,24 +120,31 @@ def _validate_document(source: SourceDocument) -> tuple[Entry[Any] | None, list[
         subject = f"{kind}/{name}" if isinstance(name, str) else f"{kind} #{source.index + 1}"
     problems = _header_problems(source, data, subject)
     secret_paths = list(secrets.inline_secrets(data))
-    problems += [
-        source.problem(p, secrets.MESSAGE, subject=subject, at_key=True) for p in secret_paths
-    ]
+    listed = _Listed(source, subject)
+    for path in secret_paths:
+        listed.add(path, secrets.MESSAGE, at_key=True)
     if not known_kind:
-        return None, problems
+        return None, problems + listed.problems()
     assert isinstance(kind, str)
     model = None
     try:
         model = DOCUMENT_CLASSES[kind].model_validate(data)
     except ValidationError as exc:
-        for error in field_errors(exc, kind, data):
-            if error.path[:1] in (("apiVersion",), ("kind",)):
+        hidden = set(secret_paths)
+        for error in exc.errors(include_url=False):
+            path, _ = error_path(error, data)
+            if path[:1] in (("apiVersion",), ("kind",)):
                 continue  # reported above, in words of our own
-            if secrets.under(error.path, secret_paths):
+            if secrets.under(path, hidden):
                 continue  # reported above, without the value
-            problems.append(
-                source.problem(error.path, error.message, subject=subject, at_key=error.at_key)
-            )
+            if listed.full():
+                listed.skip()  # not worth the message
+            else:
+                error_in_words = field_error(error, kind, data)
+                listed.add(
+                    error_in_words.path, error_in_words.message, at_key=error_in_words.at_key
+                )
+    problems += listed.problems()
     if not isinstance(name, str):
         return None, problems
     entry = Entry(source, kind, name, model if not problems else None)
@@ -165,12 +178,45 @@ def _header_problems(
         problems.append(
             source.problem(("kind",), f"required field is missing; {expected}", subject=subject)
         )
-    elif kind not in DOCUMENT_CLASSES:
+    elif not (isinstance(kind, str) and kind in DOCUMENT_CLASSES):
+        hint = did_you_mean(kind, KINDS) if isinstance(kind, str) else ""
         problems.append(
-            source.problem(
-                ("kind",),
-                f"{expected}, got {shown(kind)}{did_you_mean(str(kind), KINDS)}",
-                subject=subject,
-            )
+            source.problem(("kind",), f"{expected}, got {shown(kind)}{hint}", subject=subject)
         )
     return problems
+
+
+class _Listed:
+    """A document's problems of secrets, types and keys: the first ``MAX_FIELD_PROBLEMS`` with
+    their positions, then one line counting the rest (finding a position costs a walk)."""
+
+    def __init__(self, source: SourceDocument, subject: str | None) -> None:
+        self.source = source
+        self.subject = subject
+        self.listed: list[Problem] = []
+        self.unlisted = 0
+
+    def full(self) -> bool:
+        return len(self.listed) >= MAX_FIELD_PROBLEMS
+
+    def skip(self) -> None:
+        self.unlisted += 1
+
+    def add(self, path: Path, message: str, *, at_key: bool = False) -> None:
+        if self.full():
+            self.skip()
+        else:
+            self.listed.append(
+                self.source.problem(path, message, subject=self.subject, at_key=at_key)
+            )
+
+    def problems(self) -> list[Problem]:
+        if not self.unlisted:
+            return self.listed
+        more = self.source.problem(
+            (),
+            f"{self.unlisted} more problem{'s' if self.unlisted != 1 else ''} in this document"
+            f" (only the first {MAX_FIELD_PROBLEMS} are listed)",
+            subject=self.subject,
+        )
+        return [*self.listed, more]

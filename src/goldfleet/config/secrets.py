@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from goldfleet.config.diagnostics import Path
@@ -45,5 +46,7 @@ def inline_secrets(data: Any, path: Path = ()) -> Iterator[Path]:
             yield from inline_secrets(item, (*path, index))
 
 
-def under(path: Path, secret_paths: list[Path]) -> bool:
-    return any(path[: len(s)] == s for s in secret_paths)
+def under(path: Path, secret_paths: AbstractSet[Path]) -> bool:
+    """Whether ``path`` is one of ``secret_paths`` or below one (a lookup per prefix, so that
+    checking every error of a large document against every secret stays linear)."""
+    return any(path[:n] in secret_paths for n in range(len(path) + 1))
