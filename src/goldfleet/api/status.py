@@ -3,16 +3,16 @@ tenants of a configuration."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from goldfleet import engine
+from goldfleet.api.audit import AuditView, audit_trail  # the audit's API lives in api.audit
 from goldfleet.api.session import Target, engine_settings
 from goldfleet.config import load_configuration
 from goldfleet.domain.tenancy import Tenant
-from goldfleet.store import audit
-from goldfleet.store.db import shared_database
+
+__all__ = ["AuditView", "audit_trail", "tenant_row", "tenants", "workflows"]
 
 IN_FLIGHT = (engine.WorkflowState.PENDING, engine.WorkflowState.ENQUEUED)
 
@@ -43,32 +43,6 @@ def workflows(target: Target, limit: int = 50) -> list[dict[str, Any]]:
 def _newest_first(created: str | None) -> str:
     """A sort key that puts later ISO timestamps first."""
     return "".join(chr(0x10FFFF - ord(c)) for c in created or "")
-
-
-@dataclass(frozen=True)
-class AuditView:
-    entries: list[dict[str, Any]]
-    intact: bool
-    broken_at: int | None
-
-
-def audit_trail(limit: int | None = 100) -> AuditView:
-    database = shared_database()
-    broken = audit.verify(database)
-    rows = [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "action": e.action,
-            "subject": e.subject,
-            "plan": e.plan_hash,
-            "workflowId": e.workflow_id,
-            "details": e.details,
-        }
-        for e in audit.entries(database, limit)
-    ]
-    return AuditView(rows, broken is None, broken)
 
 
 def tenant_row(tenant: Tenant) -> dict[str, Any]:

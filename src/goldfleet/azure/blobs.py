@@ -39,13 +39,14 @@ class ScriptUnavailableError(UserInputError):
         self.cause = cause
 
 
-def _ssl_context(cloud: Cloud) -> ssl.SSLContext | bool:
+def ssl_context(cloud: Cloud) -> ssl.SSLContext | bool:
+    """What to trust for Storage over TLS: the cloud's CA bundle (the emulator's), or the system."""
     if cloud.ca_bundle is None:
         return True
     return ssl.create_default_context(cafile=str(cloud.ca_bundle))
 
 
-def _storage_error(body: bytes) -> str:
+def storage_error(body: bytes) -> str:
     """``Code: Message`` from Storage's XML error body (or the body's first line)."""
     try:
         root = ElementTree.fromstring(body)
@@ -78,7 +79,7 @@ async def fetch_script(
         async with http.get(
             url,
             headers=headers,
-            ssl=_ssl_context(cloud),
+            ssl=ssl_context(cloud),
             timeout=aiohttp.ClientTimeout(total=timeout_seconds),
             allow_redirects=False,
         ) as response:
@@ -87,7 +88,7 @@ async def fetch_script(
                     "fetching", uri, f"Storage answered {response.status}", status=response.status
                 )
             if response.status != 200:
-                detail = _storage_error(await response.content.read(64 * 1024))
+                detail = storage_error(await response.content.read(64 * 1024))
                 raise ScriptUnavailableError(
                     uri,
                     f"{response.status} {detail}".strip(),
@@ -147,4 +148,6 @@ __all__ = [
     "fetch_checked_script",
     "fetch_script",
     "render_script_step",
+    "ssl_context",
+    "storage_error",
 ]

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from goldfleet import __version__
+from goldfleet.cli import audit as audit_commands
 from goldfleet.cli import builds as build_commands  # noqa: F401 (registers image capture)
 from goldfleet.cli import changes as change_commands
 from goldfleet.cli import config as config_commands
@@ -36,7 +37,7 @@ app.command(name="plan")(change_commands.plan)
 app.command(name="apply")(change_commands.apply)
 app.command(name="status")(status_commands.show_status)
 app.add_typer(status_commands.tenant_app, name="tenant")
-app.add_typer(status_commands.audit_app, name="audit")
+app.add_typer(audit_commands.audit_app, name="audit")
 app.add_typer(image_commands.image_app, name="image")
 app.add_typer(pool_commands.pool_app, name="pool")
 app.add_typer(dr_commands.dr_app, name="dr")

@@ -1,4 +1,4 @@
-"""``goldfleet status``, ``goldfleet tenant list|show`` and ``goldfleet audit list|verify``."""
+"""``goldfleet status`` and ``goldfleet tenant list|show`` (the audit trail: ``cli.audit``)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emi
 from goldfleet.domain.errors import UserInputError
 
 tenant_app = typer.Typer(help="Tenants of the configuration.", no_args_is_help=True)
-audit_app = typer.Typer(help="The append-only audit trail.", no_args_is_help=True)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
@@ -90,36 +89,3 @@ def tenant_show(
         names = ", ".join(t["name"] for t in rows)
         raise UserInputError(f"no tenant {name!r} in the configuration", hint=f"tenants: {names}")
     emit(found[0], output if output is not Output.TABLE else Output.YAML, query)
-
-
-@audit_app.command("list")
-def audit_list(
-    output: Output = OutputOption,
-    query: str | None = QueryOption,
-    limit: Annotated[int, typer.Option(help="The most recent N entries.")] = 100,
-    state_dir: StateDirOption = None,
-) -> None:
-    """Who asked for what, when, under which plan and workflow."""
-    target(None, None, None, state_dir)
-    view = status.audit_trail(limit)
-    emit(
-        view.entries,
-        output,
-        query,
-        lambda r: _table(r, ["seq", "at", "actor", "action", "subject"], "Audit trail"),
-    )
-
-
-@audit_app.command("verify")
-def audit_verify(state_dir: StateDirOption = None) -> None:
-    """Check the hash chain of the whole audit trail (exit 1 if it was tampered with)."""
-    target(None, None, None, state_dir)
-    view = status.audit_trail(None)
-    if view.intact:
-        console.print(f"The audit trail is intact ({len(view.entries)} entries).")
-        return
-    console.print(
-        f"[red]The audit trail is broken at entry {view.broken_at}[/]: "
-        "an entry was changed, removed or reordered."
-    )
-    raise typer.Exit(1)

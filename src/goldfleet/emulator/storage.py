@@ -4,7 +4,8 @@ Customizer ``scriptUri``s and ``File`` customizer ``sourceUri``s point at blobs
 (``https://<account>.blob.core.windows.net/<container>/<blob path>``). The emulator keeps those
 blobs in ``world.sections["blobs"]`` (so snapshots keep them) and serves them at
 ``/_storage/<account>/<container>/<blob path>``: GET (Get Blob, anonymous read) and PUT (Put
-Blob, ``x-ms-blob-type: BlockBlob``). A missing blob answers Storage's XML ``BlobNotFound``.
+Blob, ``x-ms-blob-type: BlockBlob``, honouring ``If-None-Match: *``). A missing blob answers
+Storage's XML ``BlobNotFound``.
 Image Builder's runs read blobs through ``read_blob``; scenarios seed them with ``blobs:``.
 Documented in docs/emulator/imagebuilder.md. No ARM envelope here: Storage speaks XML.
 """
@@ -114,7 +115,8 @@ def get_blob(ctx: Ctx) -> Response:
 
 
 def put_blob_route(ctx: Ctx) -> Response:
-    """Put Blob (Blob service REST API; ``x-ms-blob-type: BlockBlob`` only)."""
+    """Put Blob (Blob service REST API; ``x-ms-blob-type: BlockBlob`` only; ``If-None-Match: *``
+    refuses an existing blob with 409 ``BlobAlreadyExists``)."""
     if ctx.request.header("x-ms-blob-type") != "BlockBlob":
         return _error(
             ctx,
@@ -122,11 +124,13 @@ def put_blob_route(ctx: Ctx) -> Response:
             "MissingRequiredHeader",
             "An HTTP header that's mandatory for this request is not specified.",
         )
-    key = put_blob(
-        ctx.world,
-        f"{ctx.param('account')}/{ctx.param('container')}/{_blob_path(ctx)}",
-        ctx.request.body,
-    )
+    path = f"{ctx.param('account')}/{ctx.param('container')}/{_blob_path(ctx)}"
+    if ctx.request.header("if-none-match").strip() == "*" and _normal_key(path) in _blobs(
+        ctx.world
+    ):
+        # Conditional headers: "*" performs the operation only if the blob does not exist
+        return _error(ctx, 409, "BlobAlreadyExists", "The specified blob already exists.")
+    key = put_blob(ctx.world, path, ctx.request.body)
     entry = _blobs(ctx.world)[key]
     data = ctx.request.body
     return Response(

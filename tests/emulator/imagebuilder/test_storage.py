@@ -25,6 +25,17 @@ def test_a_published_blob_reads_back_and_a_missing_one_is_blob_not_found(emu):
     assert "The specified blob does not exist." in missing.text
 
 
+def test_put_blob_with_if_none_match_star_refuses_an_existing_blob(emu):
+    headers = {"x-ms-blob-type": "BlockBlob", "If-None-Match": "*"}
+    path = "/_storage/acct/audit/export.json?sv=2024-11-04&sp=cw&sig=x"
+    assert raw(emu, "PUT", path, content=b"first", headers=headers).status_code == 201
+    again = raw(emu, "PUT", path, content=b"second", headers=headers)
+    assert again.status_code == 409
+    assert again.headers["x-ms-error-code"] == "BlobAlreadyExists"
+    assert "The specified blob already exists." in again.text
+    assert raw(emu, "GET", "/_storage/acct/audit/export.json").content == b"first"
+
+
 def test_put_blob_needs_the_blob_type(emu):
     response = raw(emu, "PUT", "/_storage/acct/scripts/x.ps1", content=b"x")
     assert response.status_code == 400
