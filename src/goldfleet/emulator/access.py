@@ -117,7 +117,7 @@ class AccessPolicy:
             raise ArmError(
                 421,
                 "MisdirectedRequest",
-                f"The Host header '{host}' does not name this emulator; it answers to "
+                f"The Host header '{host[:100]}' does not name this emulator; it answers to "
                 f"{', '.join(sorted(self.hosts))} only (protection against DNS rebinding).",
             )
         origin = request.header("origin")
@@ -125,7 +125,7 @@ class AccessPolicy:
             raise ArmError(
                 403,
                 "CrossOriginRequestRefused",
-                f"Requests from web pages of other origins ('{origin}') are refused; the "
+                f"Requests from web pages of other origins ('{origin[:100]}') are refused; the "
                 "emulator serves the Azure SDK, the az CLI and goldfleet, not browsers.",
             )
         fetch_site = request.header("sec-fetch-site").strip().lower()
@@ -133,7 +133,7 @@ class AccessPolicy:
             raise ArmError(
                 403,
                 "CrossOriginRequestRefused",
-                f"Requests made by a browser for another site (Sec-Fetch-Site: {fetch_site}) "
+                f"Requests made by a browser for another site (Sec-Fetch-Site: {fetch_site[:40]}) "
                 "are refused.",
             )
         if is_control_path(request.path):
