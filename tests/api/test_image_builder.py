@@ -176,14 +176,30 @@ def test_a_checksum_mismatch_is_refused_before_anything_is_created(goldfleet, es
 
 
 def test_a_staging_group_that_is_not_empty_is_refused(goldfleet, estate, tmp_path):
+    # A declared group is refused by validation (rule 2: one owner per name); a group that the
+    # configuration does not declare, but that holds something in Azure, is refused at build time.
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    groups_client = ResourceManagementClient(
+        provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate)
+    )
+    groups_client.resource_groups.create_or_update("rg-left-overs", {"location": "uksouth"})
+    compute(estate).disks.begin_create_or_update(
+        "rg-left-overs",
+        "disk-left-over",
+        {
+            "location": "uksouth",
+            "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 8},
+        },
+    ).result()
     config = config_with(
         tmp_path,
         "    timeoutMinutes: 240\n",
-        "    timeoutMinutes: 240\n    stagingResourceGroup: rg-goldfleet-build\n",
+        "    timeoutMinutes: 240\n    stagingResourceGroup: rg-left-overs\n",
     )
     done = build(goldfleet, "-c", str(config), check=False)
     assert done.returncode != 0
-    assert "stagingResourceGroup 'rg-goldfleet-build' holds" in done.stderr
+    assert "stagingResourceGroup 'rg-left-overs' holds" in done.stderr
     assert "nothing was created" in done.stderr
     assert templates(estate) == []
 

@@ -193,7 +193,7 @@ def test_invalid_cron(tmp_path):
     assert with_base(tmp_path, bad) == [
         "bad.yaml:11:35: Tenant/contoso: spec.maintenanceWindows[0].cron: expected a cron"
         " expression with five fields (minute hour day-of-month month day-of-week),"
-        ' got "0 2 * * 8"'
+        ' got "0 2 * * 8": day-of-week "8" is not valid (0-7 or SUN-SAT)'
     ]
 
 

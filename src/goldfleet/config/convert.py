@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from goldfleet.config.entries import Valid
+from goldfleet.config.lookup import find_subscription
 from goldfleet.config.models import host_pools as hp
 from goldfleet.config.models import images as im
 from goldfleet.config.models import rollout as rm
@@ -23,7 +24,7 @@ from goldfleet.config.models.documents import (
     RolloutPolicyDocument,
     TenantDocument,
 )
-from goldfleet.config.references import find_subscription
+from goldfleet.config.rings import resolve_rings
 from goldfleet.domain import host_pools, images, rollout, tenancy
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.ids import ResourceId
@@ -64,28 +65,6 @@ def to_configuration(valid: dict[str, dict[str, Valid[Any]]]) -> Configuration:
             for n, d in docs.rings.items()
         ),
     )
-
-
-def resolve_rings(
-    tenants: dict[str, TenantDocument], rings: dict[str, RingDocument]
-) -> dict[str, str]:
-    """Each tenant's ring: its ``spec.ring``, else the ring listing it in ``members``, else the
-    first ring (by order) whose selector matches its labels; tenants in no ring are absent."""
-    placed = {name: doc.spec.ring for name, doc in tenants.items() if doc.spec.ring}
-    by_order = sorted(rings.values(), key=lambda r: (r.spec.order, r.metadata.name))
-    for ring in by_order:
-        for member in ring.spec.members:
-            placed.setdefault(member, ring.metadata.name)
-    for name, doc in sorted(tenants.items()):
-        if name in placed:
-            continue
-        for ring in by_order:
-            selector = ring.spec.selector
-            labels = doc.metadata.labels
-            if selector and all(labels.get(k) == v for k, v in selector.match_labels.items()):
-                placed[name] = ring.metadata.name
-                break
-    return placed
 
 
 # --- tenants ----------------------------------------------------------------------------------

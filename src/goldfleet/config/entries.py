@@ -3,10 +3,11 @@ model (None when it did not validate, so that later checks skip it without casca
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from goldfleet.config.diagnostics import Path, Problem
+from goldfleet.config.diagnostics import Path, Problem, shown
 from goldfleet.config.models.documents import AnyDocument
 from goldfleet.config.yaml_source import SourceDocument
 
@@ -41,3 +42,15 @@ class Valid(Generic[Model]):
 
     def problem(self, path: Path, message: str, *, at_key: bool = False) -> Problem:
         return self.entry.problem(path, message, at_key=at_key)
+
+    def duplicates(self, what: str, items: Iterable[tuple[Path, str]]) -> Iterator[Problem]:
+        """A problem at each item whose key an earlier item of this document has."""
+        first: dict[str, Path] = {}
+        for path, key in items:
+            if key in first:
+                line, _ = self.entry.source.position(first[key])
+                yield self.problem(
+                    path, f"duplicate {what} {shown(key)}; the first is on line {line}"
+                )
+            else:
+                first[key] = path

@@ -13,10 +13,10 @@ from functools import cache
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
-from croniter import croniter
 from pydantic import BeforeValidator, Strict, WithJsonSchema
 
 from goldfleet.config.catalog import AZURE_REGIONS
+from goldfleet.config.cron import cron_syntax
 from goldfleet.config.diagnostics import did_you_mean, shown
 from goldfleet.domain.ids import ResourceId
 
@@ -109,8 +109,9 @@ def _calendar_date(value: Any) -> date:
 def _cron(value: Any) -> str:
     expected = "a cron expression with five fields (minute hour day-of-month month day-of-week)"
     text = _string(expected, value)
-    if len(text.split()) != 5 or not croniter.is_valid(text):
-        raise ValueError(f"expected {expected}, got {shown(value)}")
+    problem = cron_syntax(text)
+    if problem is not None:
+        raise ValueError(f"expected {expected}, got {shown(value)}: {problem}")
     return " ".join(text.split())
 
 

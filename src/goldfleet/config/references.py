@@ -1,6 +1,10 @@
 """Checks across documents: unique names per kind, references to tenants, subscriptions,
 resource groups, galleries, definitions, policies and rings that exist, regions a subscription
-uses, images replicated where host pools need them, one provider tenant, one ring per tenant.
+uses, images replicated where host pools need them, one provider tenant, one ring per tenant;
+then the checks of their own modules: unique Azure names (``names``), networks
+(``network_checks``), pools against their policies, images and windows (``pool_checks``),
+pipelines against each other (``pipeline_checks``) and rings that receive nobody
+(``ring_checks``).
 
 References to a document that exists but did not validate are not reported again; references to
 names defined nowhere are reported only when every file could be read (``complete``), since an
@@ -10,11 +14,13 @@ unreadable file may hold the definition.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from goldfleet.config.catalog import generation_one_only
 from goldfleet.config.diagnostics import Path, Problem, did_you_mean, shown
 from goldfleet.config.entries import Entry, Valid
+from goldfleet.config.lookup import find_subscription
 from goldfleet.config.models.documents import (
     AnyDocument,
     GalleryDocument,
@@ -26,22 +32,24 @@ from goldfleet.config.models.documents import (
 )
 from goldfleet.config.models.images import GalleryVersionSource, MasterVmSource
 from goldfleet.config.models.tenant import Subscription
+from goldfleet.config.names import name_problems
+from goldfleet.config.network_checks import network_problems
+from goldfleet.config.pipeline_checks import pipeline_problems
+from goldfleet.config.pool_checks import pool_problems
+from goldfleet.config.ring_checks import ring_problems
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.tenancy import TenantRole
 
 Doc = TypeVar("Doc", bound=AnyDocument)
 
 
-def find_subscription(tenant: TenantDocument, ref: str) -> Subscription | None:
-    """A tenant's subscription by id (any case) or by name."""
-    return next(
-        (s for s in tenant.spec.subscriptions if ref.lower() == s.id or ref == s.name), None
-    )
-
-
 class CrossChecks:
-    def __init__(self, entries: list[Entry[Any]], *, complete: bool) -> None:
+    def __init__(
+        self, entries: list[Entry[Any]], *, complete: bool, now: datetime | None = None
+    ) -> None:
+        """``now`` (aware): the instant ``once`` windows are judged at; by default the clock's."""
         self.complete = complete
+        self.now = now or datetime.now(UTC)
         self.problems: list[Problem] = []
         self.declared: dict[str, dict[str, Entry[Any]]] = defaultdict(dict)
         self.valid: dict[str, dict[str, Valid[Any]]] = defaultdict(dict)
@@ -79,6 +87,13 @@ class CrossChecks:
             self._pipeline(pipeline)
         self._host_pools()
         self._rings()
+        self.problems += name_problems(self.valid)
+        self.problems += network_problems(self.valid)
+        self.problems += pool_problems(self.valid, self.now)
+        self.problems += pipeline_problems(self.valid)
+        tenants_known = len(self.valid["Tenant"]) == len(self.declared["Tenant"])
+        if self.complete and tenants_known:
+            self.problems += ring_problems(self.valid)
         return self.problems
 
     # --- helpers ----------------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""Rules inside one document that types alone cannot say: a script needs its checksum, a built-in
-takes only its own parameters, TrustedLaunch needs Gen2, an AD join needs an account, a window's
-name is unique in its tenant... Each rule names the field it is about."""
+"""Rules inside one document that types alone cannot say: a window's name is unique in its
+tenant and the window can open and close, a subscription's regions are in one cloud and its
+groups in its regions, tags are what Azure accepts, TrustedLaunch needs Gen2, and no value holds
+a secret. Pipelines' rules are in ``rules_images``, pools' and rollout policies' in
+``rules_pools``. Each rule names the field it is about."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from goldfleet.config.catalog import BUILTIN_CUSTOMIZATIONS
-from goldfleet.config.diagnostics import Problem, did_you_mean, shown
+from goldfleet.config import secrets
+from goldfleet.config.diagnostics import Path, Problem, shown
 from goldfleet.config.entries import Valid
 from goldfleet.config.models.documents import (
     AnyDocument,
@@ -19,33 +21,39 @@ from goldfleet.config.models.documents import (
     RolloutPolicyDocument,
     TenantDocument,
 )
-from goldfleet.config.models.images import (
-    Customization,
-    GalleryVersionSource,
-    MarketplaceSource,
-    NewSourceVersionSchedule,
-)
-from goldfleet.domain.host_pools import HostPoolType, JoinType, LoadBalancer
+from goldfleet.config.rules_images import pipeline_rules
+from goldfleet.config.rules_pools import host_pool_rules, rollout_policy_rules
+from goldfleet.config.timing import window_problems
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.images import HyperVGeneration, SecurityType
-from goldfleet.domain.rollout import RolloutStrategy
+
+GOVERNMENT_REGIONS = frozenset({"usgovarizona", "usgovtexas", "usgovvirginia"})
+MAX_TAGS = 50  # per resource group, Azure's limit
+GOLDFLEET_TAGS = 2  # goldfleet's own tags on what it manages (managed-by, its owner)
+_TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+_TAG_NAME_RESERVED = ("microsoft", "azure", "windows")  # Azure's prefixes
+IDENTIFIER_LENGTHS = {"publisher": 128, "offer": 64, "sku": 64}
 
 
 def check_document(valid: Valid[Any]) -> list[Problem]:
     rule = _RULES.get(type(valid.doc))
-    return list(rule(valid)) if rule else []
+    found = list(rule(valid)) if rule else []
+    for path, what in secrets.secret_values(valid.entry.source.data):
+        found.append(valid.problem(path, secrets.value_message(what)))
+    return found
 
 
 def _tenant(valid: Valid[TenantDocument]) -> Iterator[Problem]:
     spec = valid.doc.spec
-    yield from _unique(
-        valid,
+    yield from valid.duplicates(
         "maintenance window",
         [
             (("spec", "maintenanceWindows", i, "name"), w.name)
             for i, w in enumerate(spec.maintenance_windows)
         ],
     )
+    for path, message in window_problems(spec.maintenance_windows, ("spec", "maintenanceWindows")):
+        yield valid.problem(path, message)
     for i, freeze in enumerate(spec.freezes):
         if freeze.end < freeze.start:
             yield valid.problem(
@@ -55,8 +63,8 @@ def _tenant(valid: Valid[TenantDocument]) -> Iterator[Problem]:
             )
     client_id = getattr(spec.credential, "client_id", None)
     for s, sub in enumerate(spec.subscriptions):
-        yield from _unique(
-            valid,
+        yield from _subscription(valid, s)
+        yield from valid.duplicates(
             "resource group",
             [
                 (("spec", "subscriptions", s, "resourceGroups", g, "name"), rg.name.lower())
@@ -80,6 +88,68 @@ def _tenant(valid: Valid[TenantDocument]) -> Iterator[Problem]:
                 )
 
 
+def _subscription(valid: Valid[TenantDocument], s: int) -> Iterator[Problem]:
+    """One cloud per subscription, groups in its regions, tags Azure accepts."""
+    sub = valid.doc.spec.subscriptions[s]
+    where: Path = ("spec", "subscriptions", s)
+    clouds = {r in GOVERNMENT_REGIONS for r in sub.regions}
+    if len(clouds) > 1:
+        first = sub.regions[0]
+        for r, region in enumerate(sub.regions):
+            if (region in GOVERNMENT_REGIONS) != (first in GOVERNMENT_REGIONS):
+                yield valid.problem(
+                    (*where, "regions", r),
+                    f"{region} and {first} are in different clouds (Azure Government and"
+                    " Azure's global cloud): a subscription is in one",
+                )
+    for g, group in enumerate(sub.resource_groups):
+        here = (*where, "resourceGroups", g)
+        if sub.regions and group.location not in sub.regions:
+            yield valid.problem(
+                (*here, "location"),
+                f"expected one of the regions of subscription {sub.name}"
+                f" ({', '.join(sub.regions)}), got {shown(group.location)}",
+            )
+        yield from _tags(valid, (*here, "tags"), group.tags)
+
+
+def _tags(valid: Valid[Any], where: Path, tags: dict[str, str]) -> Iterator[Problem]:
+    """Azure's rules for tags: at most 50 (goldfleet adds its own), names without < > % & \\ ?
+    / and not starting with microsoft, azure or windows, names up to 512 characters and values
+    up to 256, names unique ignoring case; and goldfleet's own tag names are goldfleet's."""
+    room = MAX_TAGS - GOLDFLEET_TAGS
+    if len(tags) > room:
+        yield valid.problem(
+            where,
+            f"{len(tags)} tags: Azure allows {MAX_TAGS} on a resource group and goldfleet adds"
+            f" {GOLDFLEET_TAGS}, so at most {room}",
+        )
+    seen: dict[str, str] = {}
+    for name, value in tags.items():
+        lowered = name.lower()
+        problem = None
+        if lowered in seen:
+            problem = f"tag names are case-insensitive: {shown(name)} is {shown(seen[lowered])}"
+        elif _TAG_NAME_FORBIDDEN & set(name):
+            problem = f"tag name {shown(name)} has a character Azure refuses (< > % & \\ ? /)"
+        elif lowered.startswith(_TAG_NAME_RESERVED):
+            problem = f"tag name {shown(name)} starts with a prefix Azure reserves"
+        elif lowered == "managed-by" or lowered.startswith("goldfleet-"):
+            problem = (
+                f"tag name {shown(name)} is goldfleet's own (it marks what goldfleet manages"
+                " and who owns it); choose another name"
+            )
+        elif len(name) > 512:
+            problem = f"tag name of {len(name)} characters; Azure allows 512"
+        seen.setdefault(lowered, name)
+        if problem:
+            yield valid.problem((*where, name), problem, at_key=True)
+        elif len(value) > 256:
+            yield valid.problem(
+                (*where, name), f"tag value of {len(value)} characters; Azure allows 256"
+            )
+
+
 def _image_definition(valid: Valid[ImageDefinitionDocument]) -> Iterator[Problem]:
     spec = valid.doc.spec
     needs_gen2 = {
@@ -93,164 +163,27 @@ def _image_definition(valid: Valid[ImageDefinitionDocument]) -> Iterator[Problem
             f'expected "V2" for securityType {spec.security_type.value},'
             f" got {shown(spec.hyper_v_generation.value)}",
         )
-
-
-def _pipeline(valid: Valid[ImagePipelineDocument]) -> Iterator[Problem]:
-    spec = valid.doc.spec
-    source = spec.source
-    if isinstance(source, GalleryVersionSource) and (source.definition is None) == (
-        source.id is None
-    ):
-        yield valid.problem(
-            ("spec", "source"), "expected exactly one of definition (a name) or id (a resource id)"
-        )
-    for i, step in enumerate(spec.customizations):
-        yield from _customization(valid, ("spec", "customizations", i), step)
-    if isinstance(spec.schedule, NewSourceVersionSchedule):
-        version = getattr(source, "version", None)
-        if not isinstance(source, MarketplaceSource | GalleryVersionSource):
+    for field, longest in IDENTIFIER_LENGTHS.items():
+        value = getattr(spec.identifier, field)
+        if len(value) > longest:
             yield valid.problem(
-                ("spec", "schedule", "type"),
-                "newSourceVersion needs a marketplace or galleryVersion source"
-                f" (this pipeline's source is {shown(source.type)})",
+                ("spec", "identifier", field),
+                f"{field} of {len(value)} characters; Azure allows {longest}",
             )
-        elif version != "latest":
-            yield valid.problem(
-                ("spec", "schedule", "type"),
-                "newSourceVersion needs the source's version to be latest"
-                f" (it is pinned to {shown(version)})",
-            )
-    targets = spec.distribution.targets
-    yield from _unique(
-        valid,
-        "distribution target",
-        [
-            (("spec", "distribution", "targets", t, "definition"), target.definition)
-            for t, target in enumerate(targets)
-        ],
-    )
-    for t, target in enumerate(targets):
-        yield from _unique(
-            valid,
-            "region",
-            [
-                (("spec", "distribution", "targets", t, "regions", r), region.name)
-                for r, region in enumerate(target.regions)
-            ],
-        )
-
-
-def _customization(
-    valid: Valid[ImagePipelineDocument], where: tuple[str | int, ...], step: Customization
-) -> Iterator[Problem]:
-    if (step.builtin is None) == (step.script is None):
-        yield valid.problem(where, "expected exactly one of builtin (a name) or script (a URI)")
-        return
-    if step.script is not None:
-        if step.sha256 is None:
-            yield valid.problem(
-                (*where, "sha256"),
-                "required field is missing: a script runs only with the SHA-256 of its content"
-                " (sha256: <64 hexadecimal digits>)",
-            )
-        return
-    builtin = BUILTIN_CUSTOMIZATIONS.get(step.builtin or "")
-    if builtin is None:
-        yield valid.problem(
-            (*where, "builtin"),
-            f"unknown built-in customization {shown(step.builtin)}"
-            f"{did_you_mean(step.builtin or '', BUILTIN_CUSTOMIZATIONS)}",
-        )
-        return
-    if step.sha256 is not None:
-        yield valid.problem((*where, "sha256"), "only a script takes a sha256")
-    for name in step.parameters:
-        if name not in builtin.parameters:
-            accepted = ", ".join(sorted(builtin.parameters)) or "none"
-            yield valid.problem(
-                (*where, "parameters", name),
-                f"unknown parameter {shown(name)} of {builtin.name}; expected: {accepted}",
-                at_key=True,
-            )
-    for name in sorted(builtin.required - set(step.parameters)):
-        yield valid.problem((*where, "parameters", name), f"required parameter of {builtin.name}")
-
-
-def _host_pool(valid: Valid[HostPoolDocument]) -> Iterator[Problem]:
-    spec = valid.doc.spec
-    pooled = spec.type is HostPoolType.POOLED
-    balancers = (
-        {LoadBalancer.BREADTH_FIRST, LoadBalancer.DEPTH_FIRST}
-        if pooled
-        else {LoadBalancer.PERSISTENT}
-    )
-    if spec.load_balancer is not None and spec.load_balancer not in balancers:
-        yield valid.problem(
-            ("spec", "loadBalancer"),
-            f"expected {' or '.join(sorted(shown(b.value) for b in balancers))}"
-            f" for a {spec.type.value} pool, got {shown(spec.load_balancer.value)}",
-        )
-    if not pooled and spec.max_session_limit is not None:
-        yield valid.problem(("spec", "maxSessionLimit"), "only a pooled host pool takes it")
-    join = spec.session_hosts.join
-    where = ("spec", "sessionHosts", "join")
-    ad_fields = {"domain": join.domain, "username": join.username, "secretEnv": join.secret_env}
-    if join.type is JoinType.AD:
-        for name, value in ad_fields.items():
-            if value is None:
-                yield valid.problem((*where, name), "required for an AD join")
-        if join.intune:
-            yield valid.problem((*where, "intune"), "only an entra join enrols in Intune")
-    else:
-        for name, value in {**ad_fields, "ouPath": join.ou_path}.items():
-            if value is not None:
-                yield valid.problem((*where, name), "only an AD join takes it", at_key=True)
-    if spec.dr_region is not None:
-        for name, value in (
-            ("drResourceGroup", spec.dr_resource_group),
-            ("drSubnetId", spec.dr_subnet_id),
-        ):
-            if value is None:
-                yield valid.problem(("spec", "drRegion"), f"{name} is required with drRegion")
-    if spec.dr_region is not None and spec.dr_region == spec.location:
-        yield valid.problem(
-            ("spec", "drRegion"), f"expected a region other than the pool's own ({spec.location})"
-        )
-
-
-def _rollout_policy(valid: Valid[RolloutPolicyDocument]) -> Iterator[Problem]:
-    spec = valid.doc.spec
-    if spec.strategy is RolloutStrategy.SIDE_BY_SIDE and spec.max_surge < 1:
-        yield valid.problem(
-            ("spec", "maxSurge"), "expected a number >= 1 for sideBySide (new hosts come first)"
-        )
 
 
 def _ring(valid: Valid[RingDocument]) -> Iterator[Problem]:
-    yield from _unique(
-        valid,
+    yield from valid.duplicates(
         "member",
         [(("spec", "members", i), member) for i, member in enumerate(valid.doc.spec.members)],
     )
 
 
-def _unique(
-    valid: Valid[Any], what: str, items: list[tuple[tuple[str | int, ...], str]]
-) -> Iterator[Problem]:
-    first: dict[str, tuple[str | int, ...]] = {}
-    for path, key in items:
-        if key in first:
-            line, _ = valid.entry.source.position(first[key])
-            yield valid.problem(path, f"duplicate {what} {shown(key)}; the first is on line {line}")
-        else:
-            first[key] = path
-
-
 _RULES: dict[type[AnyDocument], Callable[[Valid[Any]], Iterator[Problem]]] = {
     TenantDocument: _tenant,
     ImageDefinitionDocument: _image_definition,
-    ImagePipelineDocument: _pipeline,
-    HostPoolDocument: _host_pool,
-    RolloutPolicyDocument: _rollout_policy,
+    ImagePipelineDocument: pipeline_rules,
+    HostPoolDocument: host_pool_rules,
+    RolloutPolicyDocument: rollout_policy_rules,
     RingDocument: _ring,
 }
