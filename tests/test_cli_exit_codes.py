@@ -87,3 +87,18 @@ def test_a_plan_with_a_planner_problem_exits_1_prints_it_and_saves_nothing(goldf
     assert json.loads(as_json.stdout)["problems"] == [
         f"Tenant/provider: role 'Contributer' does not exist in tenant {PROVIDER}"
     ]
+
+
+def test_plan_and_validate_exit_1_on_a_configuration_that_cannot_work(goldfleet, tmp_path):
+    never = (
+        "  maintenanceWindows:\n    - {name: never, type: cron, cron: '0 0 31 2 *', duration: 1h}\n"
+    )
+    path = config(tmp_path, CONFIG + never)
+    for args in (["validate", str(path)], ["plan", "-c", str(path)]):
+        done = goldfleet(*args)
+        assert done.returncode == 1, (args, done.stdout + done.stderr)
+        assert (
+            f'{path}:18:39: Tenant/provider: spec.maintenanceWindows[0].cron: "0 0 31 2 *" never'
+            " fires: no date matches it" in done.stderr
+        )
+        assert "Traceback" not in done.stderr

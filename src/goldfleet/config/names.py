@@ -166,7 +166,7 @@ def _pipelines(documents: Documents, claims: _Claims) -> None:
             claims.take(
                 ("versions of", target.definition),
                 Owner(pipeline, ("spec", "distribution", "targets", t, "definition")),
-                f"making the versions of ImageDefinition/{target.definition}",
+                f"ImageDefinition/{target.definition} as a distribution target",
                 "two pipelines would name, replicate and retire the versions of one definition",
             )
         build = spec.build
@@ -229,7 +229,7 @@ def _host_pools(documents: Documents, claims: _Claims) -> None:
         claims.take(
             ("session hosts", sub.id, spec.resource_group, prefix),
             Owner(pool, ("spec", "sessionHosts", "namePrefix")),
-            f"the session host names {prefix}-<n> {where}",
+            f"session host name prefix {shown(prefix)} (hosts {prefix}-<n>) {where}",
             "a rollout of one pool would replace and delete the other pool's hosts",
         )
         if desktop.workspace is not None:

@@ -9,7 +9,7 @@ passed (judged at the instant the checks are given).
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from goldfleet.config.catalog import generation_one_only
@@ -131,7 +131,7 @@ def _grace_fits(
         if tenant is None:
             return []
         owner, windows = tenant, tenant.doc.spec.maintenance_windows
-    widest = longest(windows)
+    widest = longest([w for w in windows if w.duration > timedelta(0)])  # 0: reported
     grace = policy.doc.spec.grace_period
     if widest is None or grace < widest.duration:
         return []

@@ -16,6 +16,9 @@ def ring_problems(documents: Documents) -> list[Problem]:
     all of them."""
     tenants = {t.name: t.doc for t in of_kind(documents, "Tenant", TenantDocument)}
     rings = of_kind(documents, "Ring", RingDocument)
+    names = {r.name for r in rings}
+    if any(t.spec.ring is not None and t.spec.ring not in names for t in tenants.values()):
+        return []  # a ring named nowhere (or invalid) is reported as such; its tenants are unknown
     placed = set(resolve_rings(tenants, {r.name: r.doc for r in rings}).values())
     problems = []
     for ring in rings:
