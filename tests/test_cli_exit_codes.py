@@ -102,3 +102,14 @@ def test_plan_and_validate_exit_1_on_a_configuration_that_cannot_work(goldfleet,
             " fires: no date matches it" in done.stderr
         )
         assert "Traceback" not in done.stderr
+
+
+def test_plan_of_a_subscription_the_credential_cannot_see_exits_non_zero(goldfleet, tmp_path):
+    from tests.conftest import CUSTOMER_SUB
+
+    path = config(tmp_path, CONFIG.replace(f"id: {PROVIDER_SUB}", f"id: {CUSTOMER_SUB}"))
+    out = tmp_path / "p.json"
+    done = goldfleet("plan", "-c", str(path), "--out", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"error: reading subscription /subscriptions/{CUSTOMER_SUB}" in done.stderr
+    assert not out.exists() and "Traceback" not in done.stderr
