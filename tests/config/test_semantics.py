@@ -934,6 +934,25 @@ TENANTS = [
             ),
         ),
     ),
+    Case(
+        "trusted-launch-on-generation-1",
+        at=f"{E}|hyperVGeneration: ^V1",
+        says='expected "V2" for securityType TrustedLaunch, got "V1"',
+        edits=(("  gallery: contoso\n", "  gallery: contoso\n  hyperVGeneration: V1\n"),),
+        count=2,  # and the pipeline's targets now disagree on the generation
+    ),
+    Case(
+        "confidential-vm-on-generation-1",
+        at=f"{E}|hyperVGeneration: ^V1",
+        says='expected "V2" for securityType ConfidentialVM, got "V1"',
+        edits=(
+            (
+                "  gallery: contoso\n",
+                "  gallery: contoso\n  hyperVGeneration: V1\n  securityType: ConfidentialVM\n",
+            ),
+        ),
+        count=2,
+    ),
 ]
 
 SECRETS = [
