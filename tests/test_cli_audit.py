@@ -30,7 +30,9 @@ def state(tmp_path: Path) -> Path:
     path.mkdir()
     engine = open_database(f"sqlite:///{path / 'goldfleet.sqlite'}")
     for i in range(1, 7):
-        audit.append(engine, at=f"2026-01-01T00:00:0{i}Z", actor="alice", action="a", subject=str(i))
+        audit.append(
+            engine, at=f"2026-01-01T00:00:0{i}Z", actor="alice", action="a", subject=str(i)
+        )
     engine.dispose()
     return path
 
@@ -127,9 +129,7 @@ def test_mistakes_are_messages_with_hints(goldfleet: Run, tmp_path: Path) -> Non
     assert refused.returncode == 1 and "keyed with audit key" in refused.stderr
 
 
-def test_an_export_goes_to_a_new_blob_and_never_over_an_old_one(
-    goldfleet: Run, emu: Any
-) -> None:
+def test_an_export_goes_to_a_new_blob_and_never_over_an_old_one(goldfleet: Run, emu: Any) -> None:
     blob = "https://staudit.blob.core.windows.net/audit/2026-01-01.json"
     cloud = {"GOLDFLEET_EMULATOR_ENDPOINT": emu.endpoint, "GOLDFLEET_EMULATOR_CA": str(emu.ca_path)}
     done = goldfleet("export", "--to", f"{blob}?{SAS}", **cloud)

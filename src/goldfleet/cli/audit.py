@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from goldfleet.api import audit
 from goldfleet.cli.common import (
@@ -23,7 +23,7 @@ from goldfleet.cli.common import (
     StateDirOption,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 from goldfleet.domain.errors import UserInputError
 from goldfleet.store.audit_verify import Finding, Verdict
 
@@ -49,7 +49,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "")) for c in columns))
+        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
     console.print(table)
 
 
@@ -71,8 +71,8 @@ def audit_list(
     )
 
 
-def _line(finding: Finding) -> str:
-    return f"  [bold]{finding.kind}[/] {escape(finding.where)}: {escape(finding.detail)}"
+def _line(finding: Finding) -> Text:
+    return styled("  [bold]{}[/] {}: {}", finding.kind, finding.where, finding.detail)
 
 
 def _report(verdict: Verdict, what: str, output: Output) -> None:
@@ -90,7 +90,7 @@ def _report(verdict: Verdict, what: str, output: Output) -> None:
             if verdict.broken_at
             else "could not be verified"
         )
-        console.print(f"[red]The {what} {where}[/]:")
+        console.print(styled("[red]The {} {}[/]:", what, where))
         for finding in verdict.problems:
             console.print(_line(finding))
     if output is Output.TABLE:
@@ -102,8 +102,13 @@ def _report(verdict: Verdict, what: str, output: Output) -> None:
         for finding in verdict.findings:
             if finding.acknowledged is not None:
                 console.print(
-                    f"[yellow]acknowledged[/] {escape(finding.kind)} {escape(finding.where)}:"
-                    f" {escape(finding.detail)} ({escape(finding.acknowledged)})"
+                    styled(
+                        "[yellow]acknowledged[/] {} {}: {} ({})",
+                        finding.kind,
+                        finding.where,
+                        finding.detail,
+                        finding.acknowledged,
+                    )
                 )
     if not verdict.intact:
         raise typer.Exit(1)
@@ -138,8 +143,10 @@ def audit_verify_export(
     verdict = audit.verify_export(file, public_key)
     if public_key is None and output is Output.TABLE:
         console.print(
-            "[yellow]note:[/] checked with the public key inside the export; pass --public-key"
-            " with the key you trust."
+            styled(
+                "[yellow]note:[/] checked with the public key inside the export; pass"
+                " --public-key with the key you trust."
+            )
         )
     _report(verdict, "export", output)
 
@@ -201,7 +208,7 @@ def audit_export(
         output,
         None,
         lambda r: console.print(
-            f"Exported {r['entries']} entries to {escape(r['to'])}, signed up to entry"
+            f"Exported {r['entries']} entries to {r['to']}, signed up to entry"
             f" {r['checkpoint']['seq']} by public key {r['checkpoint']['publicKey']}."
         ),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from goldfleet.api import builds, scheduling
 from goldfleet.api.session import clock_for
@@ -21,7 +21,7 @@ from goldfleet.cli.common import (
     target,
 )
 from goldfleet.cli.images import image_app
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 
 EXIT_FAILED = 1
 EXIT_BLOCKED = 3
@@ -32,26 +32,26 @@ def _report(report: dict[str, Any] | None) -> None:
         return
     findings = report.get("findings") or []
     if not findings:
-        console.print("Pre-sysprep checks: [green]all clear[/]")
+        console.print(styled("Pre-sysprep checks: [green]all clear[/]"))
         return
     console.print("Pre-sysprep checks:")
     for f in findings:
-        mark = "[red]blocks[/]" if f["blocks"] else "[yellow]warns[/]"
-        console.print(f"  {mark} {escape(f['check'])}: {escape(f['found'])}")
-        console.print(f"         why: {escape(f['why'])}")
-        console.print(f"         fix: {escape(f['fix'])}")
+        mark = "  [red]blocks[/] {}: {}" if f["blocks"] else "  [yellow]warns[/] {}: {}"
+        console.print(styled(mark, f["check"], f["found"]))
+        console.print(f"         why: {f['why']}")
+        console.print(f"         fix: {f['fix']}")
 
 
 def _build_view(d: dict[str, Any]) -> None:
     colour = {"succeeded": "green", "blocked": "yellow", "failed": "red"}.get(d["state"], "white")
-    console.print(f"Build {escape(d['build'])} ({d['builder']}): [{colour}]{d['state']}[/]")
+    console.print(Text.assemble(f"Build {d['build']} ({d['builder']}): ", (d["state"], colour)))
     _report(d.get("report"))
     for step in d.get("steps") or []:
-        console.print(f"  step {escape(step['name'])}: exit {step.get('exitCode')}")
+        console.print(f"  step {step['name']}: exit {step.get('exitCode')}")
     if d.get("error"):
-        console.print(f"  error: {escape(d['error'])}")
+        console.print(f"  error: {d['error']}")
     if d.get("release"):
-        console.print(f"  release {escape(d['release'])}: {d.get('stage')}")
+        console.print(f"  release {d['release']}: {d.get('stage')}")
     if d.get("cleanedUp") is not None:  # captures and direct builds; a template always goes
         console.print(
             f"  temporary resource group removed: {'yes' if d['cleanedUp'] else 'gone already'}"
@@ -104,7 +104,7 @@ def sweep(
     def show(groups: list[str]) -> None:
         console.print(f"Removed {len(groups)} temporary resource group(s)")
         for group in groups:
-            console.print(f"  {escape(group)}")
+            console.print(f"  {group}")
 
     emit(removed, output, query, show)
 
@@ -168,10 +168,10 @@ def schedule(
 def _tick_view(d: dict[str, Any]) -> None:
     console.print(f"Schedule at {d['at']}: {len(d['due'])} build(s) due")
     for item in d["due"]:
-        console.print(f"  {escape(item['pipeline'])}: {escape(item['reason'])}")
+        console.print(f"  {item['pipeline']}: {item['reason']}")
     for result in d["builds"]:
         _build_view(result)
     for name, error in d["errors"].items():
-        console.print(f"  [red]{escape(name)}[/]: {escape(error)}")
+        console.print(styled("  [red]{}[/]: {}", name, error))
     for name, warning in d["failing"].items():
-        console.print(f"  [yellow]failing[/] {escape(name)}: {escape(warning)}")
+        console.print(styled("  [yellow]failing[/] {}: {}", name, warning))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.tree import Tree
 
@@ -20,14 +19,22 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, err_console
+from goldfleet.cli.output import (
+    Output,
+    OutputOption,
+    QueryOption,
+    console,
+    emit,
+    err_console,
+    styled,
+)
 
 SYMBOLS = {
-    "create": "[green]+[/]",
-    "update": "[yellow]~[/]",
-    "replace": "[red]-/+[/]",
-    "delete": "[red]-[/]",
-    "no-op": "[dim]=[/]",
+    "create": "[green]+[/] {} {}  [dim]{}[/]",
+    "update": "[yellow]~[/] {} {}  [dim]{}[/]",
+    "replace": "[red]-/+[/] {} {}  [dim]{}[/]",
+    "delete": "[red]-[/] {} {}  [dim]{}[/]",
+    "no-op": "[dim]=[/] {} {}  [dim]{}[/]",
 }
 
 
@@ -43,18 +50,17 @@ def render_plan(data: dict[str, Any], show_unchanged: bool = False) -> None:
         label = (
             ", ".join(f"{n} {a}" for a, n in counts.items() if n and a != "no-op") or "no changes"
         )
-        tree = Tree(f"[bold]{escape(name)}[/]  ({label})")
+        tree = Tree(styled("[bold]{}[/]  ({})", name, label))
         for sub, items in subs.items():
             branch = tree.add(f"subscription {sub}")
             for c in items:
                 if c["action"] == "no-op" and not show_unchanged:
                     continue
                 relative = c["resourceId"].split(f"/subscriptions/{sub}/", 1)[-1]
-                what = f"{c['kind']} {escape(relative)}"
-                branch.add(f"{SYMBOLS[c['action']]} {what}  [dim]{escape(c['reason'])}[/]")
+                branch.add(styled(SYMBOLS[c["action"]], c["kind"], relative, c["reason"]))
         console.print(tree)
     for problem in data["problems"]:
-        err_console.print(f"[red]problem:[/] {escape(problem)}")
+        err_console.print(styled("[red]problem:[/] {}", problem))
     pending = {a: n for a, n in summary.items() if n and a != "no-op"}
     text = ", ".join(f"{n} to {a}" for a, n in pending.items()) or "nothing to do"
     console.print(f"\nPlan {data['hash'][:12]}: {text} ({summary['no-op']} unchanged).")
@@ -91,10 +97,9 @@ def plan(
     emit(data, output, query, lambda d: render_plan(d, show_unchanged))
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        saved = f"; nothing was saved to {escape(str(out))}" if out is not None else ""
+        saved = f"; nothing was saved to {out}" if out is not None else ""
         err_console.print(
-            f"[bold red]error:[/] the plan has {count} and cannot be applied{saved}",
-            highlight=False,
+            styled("[bold red]error:[/] the plan has {} and cannot be applied{}", count, saved)
         )
         raise typer.Exit(1)
     if out is not None and output is Output.TABLE:
@@ -154,7 +159,7 @@ def apply(
             console.print("Nothing to do: Azure already matches the configuration.")
             return
         for line in d["applied"]:
-            console.print(f"  [green]done[/] {escape(line)}")
+            console.print(styled("  [green]done[/] {}", line))
         count = len(d["applied"])
         console.print(f"Applied plan {d['plan'][:12]} ({count} changes) as {d['workflowId']}.")
 

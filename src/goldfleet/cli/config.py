@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from goldfleet import api
-from goldfleet.cli.output import console, err_console, print_json
+from goldfleet.cli.output import console, err_console, print_json, styled
 from goldfleet.config import ConfigurationError, LoadedConfiguration
 from goldfleet.domain.configuration import Configuration
 
@@ -64,9 +63,13 @@ def summary(path: Path, loaded: LoadedConfiguration) -> dict[str, Any]:
 def _print_summary(report: dict[str, Any]) -> None:
     files = len(report["files"])
     console.print(
-        f"[green]valid:[/] {escape(report['path'])} "
-        f"({files} file{'s' if files != 1 else ''}, {report['documents']} documents)",
-        highlight=False,
+        styled(
+            "[green]valid:[/] {} ({} file{}, {} documents)",
+            report["path"],
+            files,
+            "s" if files != 1 else "",
+            report["documents"],
+        )
     )
     kinds = Table("Kind", "Count", box=None)
     for kind, count in report["counts"].items():
@@ -99,9 +102,9 @@ def validate(
             print_json({"valid": False, "problems": [p.to_json() for p in error.problems]})
         else:
             for problem in error.problems:
-                err_console.print(str(problem), markup=False, highlight=False)
-            err_console.print(f"[bold red]error:[/] {error.summary}", highlight=False)
-            err_console.print(f"[yellow]hint:[/] {error.hint}", highlight=False)
+                err_console.print(str(problem))
+            err_console.print(styled("[bold red]error:[/] {}", error.summary))
+            err_console.print(styled("[yellow]hint:[/] {}", error.hint))
         raise typer.Exit(error.exit_code) from None
     report = summary(path, loaded)
     if output is OutputFormat.JSON:
@@ -121,4 +124,4 @@ def schema(
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        err_console.print(f"wrote {escape(str(out))}", highlight=False)
+        err_console.print(f"wrote {out}")

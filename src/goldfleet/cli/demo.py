@@ -12,14 +12,14 @@ from rich.tree import Tree
 from goldfleet import api
 from goldfleet.api.demo import EXAMPLE_CONFIGURATION
 from goldfleet.cli.changes import render_plan
-from goldfleet.cli.output import console
+from goldfleet.cli.output import console, styled
 
 
 def _estate(tenants: Any) -> None:
     for tenant in tenants:
-        tree = Tree(f"[bold]{tenant.display_name}[/]  tenant {tenant.tenant_id}")
+        tree = Tree(styled("[bold]{}[/]  tenant {}", tenant.display_name, tenant.tenant_id))
         for sub in tenant.subscriptions:
-            branch = tree.add(f"subscription [cyan]{sub.name}[/] ({sub.state})")
+            branch = tree.add(styled("subscription [cyan]{}[/] ({})", sub.name, sub.state))
             groups = ", ".join(g.name for g in sub.resource_groups)
             branch.add(f"{len(sub.resource_groups)} resource group(s): {groups}")
             roles = ", ".join(sorted({ra.role for ra in sub.role_assignments}))
@@ -56,7 +56,7 @@ def _build(result: Any) -> None:
             highlight=False,
         )
     if d.get("error"):
-        console.print(f"  [red]error[/]: {d['error']}", highlight=False)
+        console.print(styled("  [red]error[/]: {}", d["error"]))
     if result.release is not None:
         _release(result.release)
 
@@ -98,7 +98,7 @@ def _stage(name: str, value: Any) -> None:
         for result in value.results:
             _build(result)
         for pipeline, error in value.errors.items():
-            console.print(f"[red]{pipeline}[/]: {error}", highlight=False)
+            console.print(styled("[red]{}[/]: {}", pipeline, error))
     elif name in ("pools", "re-imaged"):
         title = "8. Host pools provisioned" if name == "pools" else "10. Host pools re-imaged"
         console.print(Rule(f"{title} in their maintenance windows, users signed in"))
@@ -132,7 +132,7 @@ def _stage(name: str, value: Any) -> None:
                 highlight=False,
             )
             for problem in report.get("problems", []):
-                console.print(f"  [red]{problem}[/]", highlight=False)
+                console.print(styled("  [red]{}[/]", problem))
     elif name == "audit":
         console.print(Rule("12. Audit trail"))
         verdict = "intact" if value.intact else f"BROKEN at {value.broken_at}"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from goldfleet.api import dr
 from goldfleet.cli.common import (
@@ -19,7 +19,7 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 
 dr_app = typer.Typer(
     help="DR: standby scale sets in each pool's DR region: sync, scale-out, drill, status.",
@@ -35,20 +35,28 @@ def _hosts(report: dict[str, Any]) -> None:
         after = f" after {ready / 60:.1f} min" if ready is not None else ""
         colour = "green" if host["healthy"] else "red"
         console.print(
-            f"  [{colour}]{escape(host['name'])}[/]: {escape(str(host['status']))}"
-            f"{' healthy' if host['healthy'] else ''}{after}"
+            Text.assemble(
+                "  ",
+                (host["name"], colour),
+                f": {host['status']}{' healthy' if host['healthy'] else ''}{after}",
+            )
         )
 
 
 def _scale_report(report: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{escape(report['scaleSet'])}[/] ({escape(report['region'])}, "
-        f"{escape(report['version'].rsplit('/', 1)[-1])}): {report['state']}, "
-        f"{report.get('capacity', report['capacityBefore'])} instances"
+        styled(
+            "[bold]{}[/] ({}, {}): {}, {} instances",
+            report["scaleSet"],
+            report["region"],
+            report["version"].rsplit("/", 1)[-1],
+            report["state"],
+            report.get("capacity", report["capacityBefore"]),
+        )
     )
     _hosts(report)
     if report.get("reason"):
-        console.print(f"  {escape(report['reason'])}")
+        console.print(f"  {report['reason']}")
 
 
 @dr_app.command("sync")
@@ -112,14 +120,21 @@ def drill(
     def human(found: dict[str, Any]) -> None:
         colour = "green" if found["state"] == "passed" else "red"
         console.print(
-            f"DR drill of [bold]{escape(found['pool'])}[/] in {escape(found['region'])} "
-            f"({escape(found['version'].rsplit('/', 1)[-1])}): [{colour}]{found['state']}[/] "
-            f"in {found['minutes']} min; capacity {found['capacityBefore']} -> "
-            f"{found['capacityBefore'] + found['instancesAsked']} -> {found['capacityAfter']}"
+            Text.assemble(
+                styled(
+                    "DR drill of [bold]{}[/] in {} ({}): ",
+                    found["pool"],
+                    found["region"],
+                    found["version"].rsplit("/", 1)[-1],
+                ),
+                (found["state"], colour),
+                f" in {found['minutes']} min; capacity {found['capacityBefore']} -> "
+                f"{found['capacityBefore'] + found['instancesAsked']} -> {found['capacityAfter']}",
+            )
         )
         _hosts(found)
         for problem in found["problems"]:
-            console.print(f"  [red]{escape(problem)}[/]")
+            console.print(styled("  [red]{}[/]", problem))
 
     emit(report, output, query, human)
     if report["state"] != "passed":
@@ -142,7 +157,7 @@ def status(
 
     def human(report: dict[str, Any]) -> None:
         if not report["exists"]:
-            console.print(f"{escape(report['scaleSet'])}: not created (goldfleet dr sync)")
+            console.print(f"{report['scaleSet']}: not created (goldfleet dr sync)")
             return
         table = Table(
             title=f"{report['scaleSet']} in {report['region']}: {report['capacity']} instances, "
@@ -152,7 +167,7 @@ def status(
         for column in ("session host", "status", "healthy"):
             table.add_column(column)
         for host in report["hosts"]:
-            table.add_row(escape(host["name"]), escape(host["status"]), str(host["healthy"]))
+            table.add_row(host["name"], str(host["status"]), str(host["healthy"]))
         console.print(table)
 
     emit(found, output, query, human)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from goldfleet.api import images, promotion, provenance, retention
 from goldfleet.cli.common import (
@@ -47,12 +47,12 @@ def _matrix(rows: list[dict[str, Any]]) -> None:
         state = row["state"] or ""
         colour = COLOURS.get(state, "white")
         table.add_row(
-            escape(row["version"]),
+            row["version"],
             row["stage"],
-            escape(row["tenant"] or ""),
-            escape(row["target"]),
+            row["tenant"] or "",
+            row["target"],
             row["region"] or "-",
-            f"[{colour}]{state}[/]",
+            Text(state, style=colour),
         )
     console.print(table)
 
@@ -65,7 +65,7 @@ def _outcome_table(d: dict[str, Any]) -> None:
             or outcome.get("reason")
             or ", ".join(outcome.get("failedRegions", []))
         )
-        console.print(f"  {name}: {outcome['state']} {escape(extra or '')}")
+        console.print(f"  {name}: {outcome['state']} {extra or ''}")
 
 
 @version_app.command("create")
@@ -261,19 +261,17 @@ def retire(
 def _differences(d: dict[str, Any]) -> None:
     differences = d["differences"]
     if not differences:
-        console.print(f"{escape(d['a'])} and {escape(d['b'])} were made the same way.")
+        console.print(f"{d['a']} and {d['b']} were made the same way.")
         return
     title = f"{d['a']} -> {d['b']}"
-    table = Table(title=escape(title), title_justify="left")
+    table = Table(title=title, title_justify="left")
     for column in ("kind", "what", "before", "after"):
         table.add_column(column)
     for row in differences:
         after = row["after"] or ""
         if row["details"]:
             after = "; ".join(row["details"])
-        table.add_row(
-            row["kind"], escape(row["subject"]), escape(row["before"] or ""), escape(after)
-        )
+        table.add_row(row["kind"], row["subject"], row["before"] or "", after)
     console.print(table)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from goldfleet.api import pool_status, rollouts
@@ -18,7 +17,7 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 
 pool_app = typer.Typer(
     help="Host pools: rollouts, rollback, preflight, status.", no_args_is_help=True
@@ -33,15 +32,18 @@ VersionOption = Annotated[
 
 def _report(report: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{escape(report['pool'])}[/]: {report['state']} - created "
-        f"{len(report['created'])}, retired {len(report['retired'])}, failed "
-        f"{len(report['failed'])}, forced logoffs {report['forcedLogoffs']}, windows waited "
-        f"{report['windowsWaited']}"
+        styled(
+            "[bold]{}[/]: {}",
+            report["pool"],
+            f"{report['state']} - created {len(report['created'])}, retired "
+            f"{len(report['retired'])}, failed {len(report['failed'])}, forced logoffs "
+            f"{report['forcedLogoffs']}, windows waited {report['windowsWaited']}",
+        )
     )
     for host, why in report["failed"].items():
-        console.print(f"  [red]{escape(host)}[/]: {escape(why)}")
+        console.print(styled("  [red]{}[/]: {}", host, why))
     if report.get("reason"):
-        console.print(f"  {escape(report['reason'])}")
+        console.print(f"  {report['reason']}")
 
 
 @pool_app.command("rollout")
@@ -104,11 +106,12 @@ def preflight(
 
     def human(report: dict[str, Any]) -> None:
         if report["ok"]:
-            console.print(f"[green]{escape(report['pool'])}: ready[/] for {report['version']}")
+            console.print(styled("[green]{}: ready[/] for {}", report["pool"], report["version"]))
         for problem in report["problems"]:
             console.print(
-                f"[red]{problem['check']}[/]: {escape(problem['text'])}\n  fix: "
-                f"{escape(problem['fix'])}"
+                styled(
+                    "[red]{}[/]: {}\n  fix: {}", problem["check"], problem["text"], problem["fix"]
+                )
             )
 
     emit(found, output, query, human)
@@ -138,12 +141,12 @@ def status(
             table.add_column(column)
         for row in report["hosts"]:
             table.add_row(
-                escape(row["name"]),
-                escape(str(row["power"] or "")),
-                escape(str(row["status"])),
+                row["name"],
+                str(row["power"] or ""),
+                str(row["status"]),
                 str(row["sessions"]),
-                escape(row["version"]),
-                escape("; ".join(row["drift"])),
+                row["version"],
+                "; ".join(row["drift"]),
             )
         console.print(table)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from goldfleet.api import status
@@ -29,7 +28,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "")) for c in columns))
+        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
     console.print(table)
 
 
