@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from goldfleet.api.session import Target, actor
 from goldfleet.azure.blob_upload import upload_new_blob, without_secret
-from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.errors import GoldfleetError, UserInputError
 from goldfleet.engine.clock import SystemClock
 from goldfleet.store import audit, audit_admin, audit_export
 from goldfleet.store.audit_verify import Finding, Verdict, judge_export
@@ -31,6 +35,24 @@ class AuditView:
     intact: bool
     broken_at: int | None
     findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+class AuditStoreError(GoldfleetError):
+    """goldfleet's database could not be read or written (not a finding about the trail)."""
+
+
+@contextmanager
+def _store(doing: str) -> Iterator[None]:
+    """Database failures as a message naming what was being done, never a traceback."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise AuditStoreError(
+            f"{doing}: the database failed: {cause}",
+            hint="check GOLDFLEET_DATABASE_URL (or the state directory) and that the database"
+            " is reachable",
+        ) from exc
 
 
 def _now() -> str:
@@ -52,9 +74,10 @@ def _entry_row(e: audit.AuditEntry) -> dict[str, Any]:
 
 def audit_trail(limit: int | None = 100) -> AuditView:
     """The newest ``limit`` entries (all with None), and whether the whole trail is intact."""
-    database = shared_database()
-    verdict = verify_trail(database)
-    rows = [_entry_row(e) for e in audit.entries(database, limit)]
+    with _store("reading the audit trail"):
+        database = shared_database()
+        verdict = verify_trail(database)
+        rows = [_entry_row(e) for e in audit.entries(database, limit)]
     findings = [f.as_json() for f in verdict.findings]
     return AuditView(rows, verdict.intact, verdict.broken_at, findings)
 
@@ -83,7 +106,8 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
 def verify(against: Path | None = None) -> Verdict:
     """The whole trail checked: chain, MACs, head, checkpoints, and ``against`` an export."""
     export = read_export(against) if against is not None else None
-    return verify_trail(shared_database(), against=export)
+    with _store("verifying the audit trail"):
+        return verify_trail(shared_database(), against=export)
 
 
 def verify_export(path: Path, public_key: str | None) -> Verdict:
@@ -108,8 +132,8 @@ def _public_key_value(given: str) -> str:
 
 def public_key() -> dict[str, Any]:
     """What others need to check checkpoints: the public key and the chain key's fingerprint."""
-    database = shared_database()
-    keys = audit.keys_for_writing(database)
+    with _store("reading the audit trail's key"):
+        keys = audit.keys_for_writing(shared_database())
     return {
         "publicKey": keys.public_key,
         "algorithm": "Ed25519",
@@ -120,7 +144,8 @@ def public_key() -> dict[str, Any]:
 
 def checkpoint() -> dict[str, Any]:
     """Sign the trail's head now."""
-    return audit_admin.checkpoint(shared_database(), _now()).as_json()
+    with _store("signing a checkpoint of the audit trail"):
+        return audit_admin.checkpoint(shared_database(), _now()).as_json()
 
 
 @dataclass(frozen=True)
@@ -138,16 +163,17 @@ def export(to: str, target: Target | None = None, *, overwrite: bool = False) ->
     shown = without_secret(to) if is_blob else str(Path(to).expanduser().resolve())
     if not is_blob:
         _check_writable(Path(to).expanduser(), overwrite)
-    database = shared_database()
-    audit.append(
-        database,
-        at=_now(),
-        actor=actor(),
-        action="audit.exported",
-        subject="audit trail",
-        details={"to": shown},
-    )
-    document = audit_admin.export(database, _now())
+    with _store("exporting the audit trail"):
+        database = shared_database()
+        audit.append(
+            database,
+            at=_now(),
+            actor=actor(),
+            action="audit.exported",
+            subject="audit trail",
+            details={"to": shown},
+        )
+        document = audit_admin.export(database, _now())
     data = audit_export.dumps(document)
     if is_blob:
         if target is None:
@@ -181,9 +207,10 @@ def _write_file(path: Path, data: bytes) -> None:
 def reseal(reason: str, against: Path | None = None) -> audit_admin.Resealed:
     """Record the trail's current findings in it, with ``reason``, so goldfleet writes again."""
     export_ = read_export(against) if against is not None else None
-    return audit_admin.reseal(
-        shared_database(), at=_now(), actor=actor(), reason=reason, against=export_
-    )
+    with _store("resealing the audit trail"):
+        return audit_admin.reseal(
+            shared_database(), at=_now(), actor=actor(), reason=reason, against=export_
+        )
 
 
 def pending_findings(against: Path | None = None) -> list[Finding]:
@@ -192,6 +219,7 @@ def pending_findings(against: Path | None = None) -> list[Finding]:
 
 
 __all__ = [
+    "AuditStoreError",
     "AuditView",
     "ExportResult",
     "audit_trail",

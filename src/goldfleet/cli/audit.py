@@ -79,10 +79,10 @@ def _report(verdict: Verdict, what: str, output: Output) -> None:
     if output is not Output.TABLE:
         emit(audit.verdict_json(verdict), output, None)
     elif verdict.intact:
-        checked = "MACs and" if verdict.macs_checked else "no MACs (no key),"
+        checked = "SHA-256 chain, MACs, sealed head" if verdict.macs_checked else "SHA-256 chain"
         console.print(
-            f"The {what} is intact ({verdict.entries} entries). Checked: {checked}"
-            f" {verdict.checkpoints} checkpoints."
+            f"The {what} is intact ({verdict.entries} entries). Checked: {checked} and"
+            f" {verdict.checkpoints} signed checkpoint(s)."
         )
     else:
         where = (
