@@ -36,8 +36,13 @@ def _report(report: dict[str, Any] | None) -> None:
         return
     console.print("Pre-sysprep checks:")
     for f in findings:
-        mark = "  [red]blocks[/] {}: {}" if f["blocks"] else "  [yellow]warns[/] {}: {}"
-        console.print(styled(mark, f["check"], f["found"]))
+        console.print(
+            styled(
+                "  [red]blocks[/] {}: {}" if f["blocks"] else "  [yellow]warns[/] {}: {}",
+                f["check"],
+                f["found"],
+            )
+        )
         console.print(f"         why: {f['why']}")
         console.print(f"         fix: {f['fix']}")
 
