@@ -68,8 +68,18 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
     # 6 galleries, 7 image definitions, 4 host pools with their Desktop application groups
     # and workspaces, and Fabrikam's DR pool with its group
     assert first["summary"]["create"] == 33
-    assert first["summary"]["update"] == 7  # the managed-by tag on existing groups
+    # the estate's own groups are not goldfleet's: used as they are, never tagged or changed
+    assert first["summary"]["update"] == 0
+    kept = [c for c in first["changes"] if "used as it is" in c["reason"]]
+    assert len(kept) == 7 and {c["kind"] for c in kept} == {"resourceGroup"}
     assert first["problems"] == []
+    assert {c["owner"].split("/")[1] for c in first["changes"] if c["action"] == "create"} == {
+        "tenant",
+        "gallery",
+        "definition",
+        "pool",
+        "workspace",
+    }
     assert (tmp_path / "plan.json").read_text() == json.dumps(
         first, sort_keys=True, indent=2
     ) + "\n"
@@ -80,9 +90,9 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
             "apply", str(tmp_path / "plan.json"), "-c", str(CONFIG), "--yes", "-o", "json"
         ).stdout
     )
-    assert len(applied["applied"]) == 40 and applied["ranIn"] == "worker"
+    assert len(applied["applied"]) == 33 and applied["ranIn"] == "worker"
     writes = [e for e in estate.control("GET", "/requests")["value"] if e["method"] == "PUT"]
-    assert len(writes) == 40 and all(e["status"] in (200, 201) for e in writes)
+    assert len(writes) == 33 and all(e["status"] in (200, 201) for e in writes)
 
     again = json.loads(goldfleet("plan", "-c", str(CONFIG), "-o", "json").stdout)
     assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 45}
@@ -97,7 +107,7 @@ def test_plan_apply_plan_leaves_nothing_to_do(goldfleet, estate, tmp_path):
     assert actions[-2] == "apply.finished" and actions.count("change.create") == 33
     assert actions[-1] == "apply.refused"  # the stale plan, refused and recorded
     assert {e["plan"] for e in trail[:-1]} == {first["hash"]}
-    assert "intact (44 entries)" in goldfleet("audit", "verify").stdout
+    assert "intact (37 entries)" in goldfleet("audit", "verify").stdout
 
     import sqlite3
 

@@ -367,8 +367,12 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(
         finally:
             await factory.close()
 
-    with pytest.raises(AzureCallError) as refused:
-        asyncio.run(delete())
+    from goldfleet.azure.ownership import acting_as
+    from goldfleet.domain.ownership import Owner, OwnerKind
+
+    with pytest.raises(AzureCallError) as refused:  # goldfleet's own version, as its pipeline
+        with acting_as(Owner("goldfleet", OwnerKind.PIPELINE, "win11-avd-monthly")):
+            asyncio.run(delete())
     assert str(refused.value).startswith(f"deleting image version {version_id}: ")
     assert "cannot be deleted before its end of life date" in str(refused.value)
 

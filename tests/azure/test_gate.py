@@ -14,6 +14,8 @@ from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import emulator_cloud
 from goldfleet.azure.credentials import client_secret
 from goldfleet.azure.gate import ArmGate
+from goldfleet.azure.ownership import acting_as
+from goldfleet.domain.ownership import Owner, OwnerKind
 from goldfleet.domain.rate_limits import BucketLimit, MemoryBuckets
 from tests.conftest import GF_APP, PROVIDER, PROVIDER_SUB, SECRET
 
@@ -68,7 +70,8 @@ async def create_groups(emu, gate: ArmGate, prefix: str) -> list[Exception]:
                 failures.append(exc)
 
     async with client:
-        await asyncio.gather(*(one(i) for i in range(WRITES)))
+        with acting_as(Owner("goldfleet", OwnerKind.TENANT, "provider")):
+            await asyncio.gather(*(one(i) for i in range(WRITES)))
     await factory.close()
     return failures
 

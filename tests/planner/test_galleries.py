@@ -31,6 +31,7 @@ DEFINITION = ImageDefinition(
     SecurityType.TRUSTED_LAUNCH,
     ImageIdentifier("Northwind", "win11", "avd"),
 )
+OWNED_GALLERY = (("goldfleet-owner", "goldfleet/gallery/staging"), ("managed-by", "goldfleet"))
 GALLERY_ID = f"/subscriptions/{SUB}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/gal_staging"
 
 
@@ -48,7 +49,7 @@ def seen_definition(**changes) -> ObservedImageDefinition:
         "offer": "win11",
         "sku": "avd",
         "description": "",
-        "tags": (("managed-by", "goldfleet"),),
+        "tags": (("goldfleet-owner", "goldfleet/definition/win11"), ("managed-by", "goldfleet")),
     } | changes
     return ObservedImageDefinition(**values)
 
@@ -76,9 +77,7 @@ def test_group_then_gallery_then_definition():
 
 
 def test_matching_gallery_and_definition_are_no_ops():
-    gallery = ObservedGallery(
-        GALLERY_ID, "gal_staging", "rg-images", "uksouth", "", (("managed-by", "goldfleet"),)
-    )
+    gallery = ObservedGallery(GALLERY_ID, "gal_staging", "rg-images", "uksouth", "", OWNED_GALLERY)
     plan = make_plan(
         [tenant()],
         with_galleries(observed(), [gallery], [seen_definition()]),
@@ -89,9 +88,7 @@ def test_matching_gallery_and_definition_are_no_ops():
 
 
 def test_an_immutable_difference_is_a_replace_with_the_reason():
-    gallery = ObservedGallery(
-        GALLERY_ID, "gal_staging", "rg-images", "uksouth", "", (("managed-by", "goldfleet"),)
-    )
+    gallery = ObservedGallery(GALLERY_ID, "gal_staging", "rg-images", "uksouth", "", OWNED_GALLERY)
     state = with_galleries(
         observed(), [gallery], [seen_definition(hyper_v_generation="V1", sku="old")]
     )
@@ -108,7 +105,7 @@ def test_a_new_description_is_an_update():
         "rg-images",
         "uksouth",
         "old words",
-        (("managed-by", "goldfleet"),),
+        OWNED_GALLERY,
     )
     plan = make_plan(
         [tenant()],
@@ -117,3 +114,17 @@ def test_a_new_description_is_an_update():
         [DEFINITION],
     )
     assert [c.action.value for c in plan.changes] == ["update", "no-op"]
+
+
+def test_a_gallery_goldfleet_did_not_make_is_a_conflict_to_adopt():
+    theirs = ObservedGallery(GALLERY_ID, "gal_staging", "rg-images", "uksouth", "", ())
+    plan = make_plan(
+        [tenant()],
+        with_galleries(observed(), [theirs], [seen_definition()]),
+        [GALLERY],
+        [DEFINITION],
+    )
+    assert plan.pending == ()
+    assert len(plan.problems) == 1
+    assert plan.problems[0].startswith(f"conflict: gallery {GALLERY_ID} exists")
+    assert "--as gallery/staging" in plan.problems[0]

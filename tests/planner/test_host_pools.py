@@ -26,7 +26,10 @@ from goldfleet.planner import make_plan
 from tests.planner.test_planner import SUB, actions, observed, rg, tenant
 
 PROVIDER = f"/subscriptions/{SUB}/resourceGroups/rg-avd/providers/Microsoft.DesktopVirtualization"
-MANAGED = (("managed-by", "goldfleet"),)
+
+
+def owned(owner: str) -> tuple[tuple[str, str], ...]:
+    return (("goldfleet-owner", f"goldfleet/{owner}"), ("managed-by", "goldfleet"))
 
 
 def pool(name="hp-a", **changes) -> HostPool:
@@ -68,7 +71,7 @@ def seen_pool(name="hp-a", **changes) -> ObservedHostPool:
         "validation_environment": False,
         "preferred_app_group_type": "Desktop",
         "friendly_name": "",
-        "tags": MANAGED,
+        "tags": owned(f"pool/{name}"),
     } | changes
     return ObservedHostPool(**values)
 
@@ -82,7 +85,7 @@ def seen_group(name="hp-a-dag", pool_name="hp-a", **changes) -> ObservedApplicat
         "host_pool_id": f"{PROVIDER}/hostPools/{pool_name}",
         "group_type": "Desktop",
         "friendly_name": "Desktop",
-        "tags": MANAGED,
+        "tags": owned(f"pool/{pool_name}"),
     } | changes
     return ObservedApplicationGroup(**values)
 
@@ -94,7 +97,7 @@ def seen_workspace(groups, **changes) -> ObservedWorkspace:
         "resource_group": "rg-avd",
         "location": "westeurope",
         "application_groups": tuple(groups),
-        "tags": MANAGED,
+        "tags": owned("workspace/ws-avd"),
     } | changes
     return ObservedWorkspace(**values)
 
@@ -151,9 +154,18 @@ def test_type_or_location_change_is_a_replace():
 
 
 def test_group_of_another_pool_is_a_replace():
-    state = seen([seen_pool()], [seen_group(pool_name="hp-other")])
-    change = plan_for([pool()], state).changes[2]
+    moved = seen_group(pool_name="hp-other", tags=owned("pool/hp-a"))
+    change = plan_for([pool()], seen([seen_pool()], [moved])).changes[2]
     assert change.action.value == "replace" and "cannot change its pool" in change.reason
+
+
+def test_a_group_that_another_pool_owns_is_a_conflict_never_a_change():
+    plan = plan_for([pool()], seen([seen_pool()], [seen_group(pool_name="hp-other")]))
+    assert plan.changes[2].action.value == "no-op"
+    assert plan.changes[2].reason.startswith("conflict:")
+    assert any(
+        "applicationGroup" in p and "goldfleet/pool/hp-other" in p for p in plan.problems
+    )
 
 
 def test_shared_workspace_keeps_others_references_and_drops_unwanted_ours():

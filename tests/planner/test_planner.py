@@ -26,7 +26,8 @@ from goldfleet.domain.tenancy import (
     TenantRole,
 )
 from goldfleet.planner import Action, Plan, make_plan
-from goldfleet.planner.diff import MANAGED_DESCRIPTION, MANAGED_TAG, assignment_name
+from goldfleet.domain.ownership import OWNER_TAG
+from goldfleet.planner.diff import MANAGED_TAG, assignment_name
 
 SUB = "aaaaaaaa-0000-4000-8000-00000000000a"
 TID = "11111111-0000-4000-8000-000000000001"
@@ -54,7 +55,12 @@ def observed(groups=(), assignments=(), sub=SUB, tid=TID) -> ObservedState:
     )
 
 
-def rg(name, location="westeurope", tags=(MANAGED_TAG,), sub=SUB):
+def ours(tenant_name="contoso"):
+    """The tags goldfleet leaves on a group it made for ``tenant_name``."""
+    return (MANAGED_TAG, (OWNER_TAG, f"goldfleet/tenant/{tenant_name}"))
+
+
+def rg(name, location="westeurope", tags=ours(), sub=SUB):
     return ObservedResourceGroup(
         f"/subscriptions/{sub}/resourceGroups/{name}", name, location, tuple(sorted(tags))
     )
@@ -77,8 +83,16 @@ def test_missing_group_and_role_are_created_group_first():
     assert plan.changes[0].after == {
         "name": "rg-hosts",
         "location": "westeurope",
-        "tags": {"managed-by": "goldfleet", "owner": "ops"},
+        "tags": {
+            "goldfleet-owner": "goldfleet/tenant/contoso",
+            "managed-by": "goldfleet",
+            "owner": "ops",
+        },
     }
+    assert plan.changes[0].owner == "goldfleet/tenant/contoso"
+    assert plan.changes[1].after["description"] == (
+        "managed-by: goldfleet; goldfleet-owner: goldfleet/tenant/contoso"
+    )
 
 
 def test_matching_state_is_all_no_ops():
@@ -101,8 +115,44 @@ def test_changed_tags_update_and_moved_location_is_a_replace():
 
 
 def test_only_groups_goldfleet_manages_are_deleted():
-    plan = make_plan([tenant([])], observed([rg("rg-mine"), rg("rg-theirs", tags=())]))
+    other_installation = (MANAGED_TAG, (OWNER_TAG, "elsewhere/tenant/contoso"))
+    legacy = (MANAGED_TAG,)  # marked, but naming no owner
+    plan = make_plan(
+        [tenant([])],
+        observed(
+            [
+                rg("rg-mine"),
+                rg("rg-theirs", tags=()),
+                rg("rg-other-install", tags=other_installation),
+                rg("rg-legacy", tags=legacy),
+            ]
+        ),
+    )
     assert actions(plan) == [("delete", "rg-mine")]
+    assert plan.changes[0].owner == "goldfleet/tenant/contoso"
+
+
+def test_an_existing_group_that_is_not_goldfleets_is_used_as_it_is_when_its_tags_match():
+    desired = tenant([ResourceGroupSpec("rg-hosts", "westeurope", (("customer", "contoso"),))])
+    plan = make_plan(
+        [desired], observed([rg("rg-hosts", tags=(("customer", "contoso"), ("x", "y")))])
+    )
+    assert actions(plan) == [("no-op", "rg-hosts")]
+    assert "not goldfleet's: used as it is" in plan.changes[0].reason
+    assert plan.problems == ()
+
+
+def test_changing_a_group_goldfleet_does_not_own_is_a_conflict_not_a_change():
+    desired = tenant([ResourceGroupSpec("rg-hosts", "westeurope", (("env", "prod"),))])
+    for tags in [(("env", "dev"),), (MANAGED_TAG, (OWNER_TAG, "elsewhere/tenant/contoso"))]:
+        plan = make_plan([desired], observed([rg("rg-hosts", tags=tags)]))
+        assert plan.pending == ()
+        assert actions(plan) == [("no-op", "rg-hosts")]
+        assert len(plan.problems) == 1
+        problem = plan.problems[0]
+        assert problem.startswith("conflict: resourceGroup")
+        assert "goldfleet adopt /subscriptions/" in problem
+        assert "--as tenant/contoso" in problem
 
 
 def test_role_assignment_made_by_someone_else_counts_as_present():
@@ -128,9 +178,17 @@ def test_managed_role_assignment_no_longer_declared_is_deleted():
         scope,
         CONTRIBUTOR,
         SELF,
-        MANAGED_DESCRIPTION,
+        "managed-by: goldfleet; goldfleet-owner: goldfleet/tenant/contoso",
     )
-    assert actions(make_plan([tenant()], observed([], [ours]))) == [("delete", "y")]
+    legacy = ObservedRoleAssignment(
+        f"{scope}/providers/Microsoft.Authorization/roleAssignments/z",
+        "z",
+        scope,
+        CONTRIBUTOR,
+        SELF,
+        "managed-by: goldfleet",
+    )
+    assert actions(make_plan([tenant()], observed([], [ours, legacy]))) == [("delete", "y")]
 
 
 def test_unknown_role_and_unseen_subscription_are_problems_not_changes():
@@ -209,7 +267,7 @@ def worlds(draw):
                 tid,
                 SELF,
                 tuple(
-                    rg(n, loc, (*t, MANAGED_TAG) if managed else t, sub=sub)
+                    rg(n, loc, (*t, *ours(f"t{i}")) if managed else t, sub=sub)
                     for n, loc, t, managed in have
                 ),
                 (),

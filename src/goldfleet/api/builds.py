@@ -19,6 +19,7 @@ from typing import Any
 
 from goldfleet import __version__, engine
 from goldfleet.api import build_inputs as inputs
+from goldfleet.api.coordination import claim
 from goldfleet.api.images import (
     ReleaseResult,
     _context,
@@ -29,6 +30,7 @@ from goldfleet.api.images import (
 )
 from goldfleet.api.session import Target, actor, clock_for, running_engine
 from goldfleet.azure import compute, imagebuilder
+from goldfleet.azure.ownership import acting_as
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.customizations import RenderedStep
@@ -37,6 +39,7 @@ from goldfleet.domain.images import (
     ImagePipeline,
     MasterVmSource,
 )
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.provenance import (
     BuilderKind,
     Provenance,
@@ -130,25 +133,35 @@ def _start(
 
 
 def _run(
-    target: Target, build_id: str, pipeline: str, fn: Any, *args: Any, timeout: float | None
+    target: Target,
+    build_id: str,
+    pipeline: str,
+    fn: Any,
+    *args: Any,
+    timeout: float | None,
 ) -> Any:
-    """The build's workflow, here (SQLite) or on a worker (PostgreSQL). A workflow that fails
-    outright (an error before Image Builder ran, say) marks the build failed, so that the next
-    command starts a new build instead of resuming this one."""
+    """The build's workflow, here (SQLite) or on a worker (PostgreSQL), once the pipeline is
+    claimed for it (``api.coordination``). A workflow that fails outright (an error before
+    Image Builder ran, say) marks the build failed, so that the next command starts a new build
+    instead of resuming this one."""
     from goldfleet.lifecycle.capture import BUILDS
+    from goldfleet.lifecycle.context import ApplyContext
 
     workflow_id = f"build:{build_id}"
-    try:
-        with running_engine(target) as mode:
+    owner = ApplyContext.from_json(args[0]).owner(OwnerKind.PIPELINE, pipeline)
+    with running_engine(target) as mode:
+        claim([owner.tag], workflow_id, f"goldfleet build of {pipeline}")
+        try:
             if mode == "worker":
                 run = engine.start(workflow_id, fn, *args)
             else:
                 run = engine.enqueue(BUILDS, workflow_id, fn, *args)
             return run.result(timeout=timeout)
-    except GoldfleetError as exc:
-        failed = {"error": str(exc), "version": args[-1].get("version")}
-        _record_outcome(build_id, pipeline, "failed", failed, None, _iso(clock_for(target).now()))
-        raise
+        except GoldfleetError as exc:
+            failed = {"error": str(exc), "version": args[-1].get("version")}
+            at = _iso(clock_for(target).now())
+            _record_outcome(build_id, pipeline, "failed", failed, None, at)
+            raise
 
 
 def _record_outcome(
@@ -274,6 +287,7 @@ def capture(
         "pipeline": pipeline.name,
         "version": version,
         "tenantId": tenant.tenant_id,
+        "tenant": tenant.name,
         "subscriptionId": settings.subscription_id,
         "masterVmId": master,
         "location": settings.location,
@@ -392,6 +406,7 @@ def build(
         "pipeline": pipeline.name,
         "version": version,
         "tenantId": tenant.tenant_id,
+        "tenant": tenant.name,
         "subscriptionId": settings.subscription_id,
         "resourceGroup": settings.resource_group,
         "location": settings.location,
@@ -509,7 +524,12 @@ def sweep(config_path: Path, target: Target) -> list[str]:
                     record = builds.get_build(database, tags.get(TEMPORARY_TAG, ""))
                     if record is not None and record.status not in builds.FINISHED:
                         continue  # its workflow will remove it
-                    if await compute.delete_group(factory, tenant_id, subscription, ref, name):
+                    owner = configuration.owner(OwnerKind.BUILD, tags.get(TEMPORARY_TAG, ""))
+                    with acting_as(owner):
+                        gone = await compute.delete_group(
+                            factory, tenant_id, subscription, ref, name
+                        )
+                    if gone:
                         removed.append(f"/subscriptions/{subscription}/resourceGroups/{name}")
         finally:
             await factory.close()

@@ -4,18 +4,21 @@ difference from the configuration, and carry the plan out durably on the engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from goldfleet.api.coordination import claim, release
 from goldfleet.api.session import Target, actor, clock_for, running_engine
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.observe import observe
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
-from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.errors import BusyError, GoldfleetError, UserInputError
 from goldfleet.domain.observed import ObservedState
 from goldfleet.planner import Action, Plan, make_plan
 from goldfleet.store import audit, plans
@@ -92,6 +95,7 @@ def plan(config_path: Path, target: Target) -> PlanResult:
         configuration.image_definitions,
         retention=(configuration, clock_for(target).now()),
         host_pools=configuration.host_pools,
+        installation=configuration.installation,
     )
     return PlanResult(result, loaded.configuration, loaded.files)
 
@@ -146,20 +150,112 @@ def _chosen_plan(fresh: PlanResult, saved_plan: Path | None) -> Plan:
 Progress = Callable[[int, int], None]
 
 
+def _owners(chosen: Plan) -> list[str]:
+    """What the plan's changes act for: the objects an apply claims."""
+    return sorted({c.owner for c in chosen.pending if c.owner})
+
+
+def _finish_interrupted(busy: BusyError, on_note: Callable[[str], None] | None) -> bool:
+    """When only interrupted applies hold the objects, follow them to their end (this process's
+    worker has resumed them) and say so; False when someone else holds them."""
+    from goldfleet import engine
+
+    holders = {b.holder for b in busy.blockers}
+    if not holders or not all(h.startswith("apply:") for h in holders):
+        return False
+    for holder in sorted(holders):
+        if on_note is not None:
+            on_note(f"finishing the interrupted apply {holder} first")
+        with contextlib.suppress(GoldfleetError):  # its failure is its own: plan again
+            engine.run(holder).result()
+    return True
+
+
 def apply(
     config_path: Path,
     target: Target,
     saved_plan: Path | None = None,
     timeout: float | None = None,
     on_progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> ApplyResult:
-    """Apply a fresh plan, or a saved one if Azure and the configuration still match it."""
+    """Apply a fresh plan, or a saved one if Azure and the configuration still match it.
+
+    The plan's owners are claimed first (``api.coordination``): a command changing any of them
+    makes this one wait (inside ``coordination.waiting``) or refuse. An apply that was
+    interrupted is finished first, then the plan is made again; so is a plan another command
+    may have made stale."""
+    from goldfleet import engine
     from goldfleet.lifecycle.apply import PLANS, apply_plan, workflow_id
     from goldfleet.lifecycle.context import ApplyContext
 
-    fresh = plan(config_path, target)
+    with running_engine(target) as mode:
+        for _attempt in range(5):
+            observed_at = datetime.now(UTC)
+            fresh = plan(config_path, target)
+            chosen = _chosen_or_refused(fresh, saved_plan, target)
+            _check_applicable(chosen)
+            if not chosen.pending:
+                return ApplyResult(chosen, None, [], "nothing")
+            run_id = workflow_id(chosen)
+            try:
+                claimed = claim(_owners(chosen), run_id, "goldfleet apply")
+            except BusyError as busy:
+                # In a worker of our own (SQLite), no other process runs workflows: an apply
+                # holding the objects was interrupted, and this worker has just resumed it.
+                if mode == "worker" and _finish_interrupted(busy, on_note):
+                    continue
+                raise
+            if claimed.changed_since(observed_at) and engine.get_workflow(run_id) is None:
+                release(run_id)  # another command changed these since we looked: look again
+                continue
+            break
+        else:
+            raise BusyError(
+                "the plan kept changing under other commands; nothing was applied",
+                hint="run goldfleet apply again when the other commands have finished",
+            )
+        credentials = {t.tenant_id: t.credential for t in fresh.configuration.tenants}
+        context = ApplyContext.build(
+            target.cloud, credentials, actor(), fresh.configuration.installation
+        )
+        database = shared_database()
+        now = clock_for(target).now().isoformat()
+        plans.keep(database, chosen.hash, now, chosen.observed_fingerprint, chosen.to_json())
+        if engine.get_workflow(run_id) is None:
+            audit.append(
+                database,
+                at=now,
+                actor=context.actor,
+                action="apply.requested",
+                subject=f"plan {chosen.hash}",
+                plan_hash=chosen.hash,
+                workflow_id=run_id,
+                details={"summary": chosen.counts(), "files": list(fresh.files)},
+            )
+        if mode == "worker":
+            run = engine.start(run_id, apply_plan, context.to_json(), chosen.dumps())
+        else:  # workers elsewhere pick it up from the queue
+            run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
+        try:
+            outcome = _wait(run, len(chosen.pending), run_id, timeout, on_progress)
+        finally:
+            if engine.get_workflow(run_id) is not None and not _unfinished(run_id):
+                release(run_id)
+    plans.mark_applied(database, chosen.hash, run_id)
+    return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)
+
+
+def _unfinished(run_id: str) -> bool:
+    from goldfleet import engine
+
+    record = engine.get_workflow(run_id)
+    return record is not None and not record.state.finished
+
+
+def _chosen_or_refused(fresh: PlanResult, saved_plan: Path | None, target: Target) -> Plan:
     try:
-        chosen = _chosen_plan(fresh, saved_plan)
+        return _chosen_plan(fresh, saved_plan)
     except StalePlanError as refused:
         audit.append(
             shared_database(),
@@ -170,32 +266,3 @@ def apply(
             details={"reason": refused.message},
         )
         raise
-    _check_applicable(chosen)
-    if not chosen.pending:
-        return ApplyResult(chosen, None, [], "nothing")
-    credentials = {t.tenant_id: t.credential for t in fresh.configuration.tenants}
-    context = ApplyContext.build(target.cloud, credentials, actor())
-    database = shared_database()
-    now = clock_for(target).now().isoformat()
-    plans.keep(database, chosen.hash, now, chosen.observed_fingerprint, chosen.to_json())
-    audit.append(
-        database,
-        at=now,
-        actor=context.actor,
-        action="apply.requested",
-        subject=f"plan {chosen.hash}",
-        plan_hash=chosen.hash,
-        workflow_id=workflow_id(chosen),
-        details={"summary": chosen.counts(), "files": list(fresh.files)},
-    )
-    from goldfleet import engine
-
-    run_id = workflow_id(chosen)
-    with running_engine(target) as mode:
-        if mode == "worker":
-            run = engine.start(run_id, apply_plan, context.to_json(), chosen.dumps())
-        else:  # workers elsewhere pick it up from the queue
-            run = engine.enqueue(PLANS, run_id, apply_plan, context.to_json(), chosen.dumps())
-        outcome = _wait(run, len(chosen.pending), run_id, timeout, on_progress)
-    plans.mark_applied(database, chosen.hash, run_id)
-    return ApplyResult(chosen, run_id, list(outcome["applied"]), mode)

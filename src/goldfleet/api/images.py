@@ -4,12 +4,14 @@ matrix (version x target x region x stage), promote (retention is in api/retenti
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from goldfleet import engine
+from goldfleet.api.coordination import claim
 from goldfleet.api.session import Target, actor, clock_for, running_engine
 from goldfleet.azure import galleries, preflight
 from goldfleet.azure.clients import ClientFactory
@@ -17,6 +19,7 @@ from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import AuthenticationError, PermissionDeniedError, UserInputError
 from goldfleet.domain.images import ImagePipeline
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.provenance import to_tags
 from goldfleet.domain.releases import (
     ReleaseTarget,
@@ -30,6 +33,7 @@ from goldfleet.domain.releases import (
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
 from goldfleet.store.provenance import build_of_version
+from goldfleet.store.releases import ReleaseRecord
 
 
 def provenance_tags(pipeline: str, version: str) -> dict[str, str]:
@@ -53,7 +57,9 @@ def _context(target: Target, configuration: Configuration) -> dict[str, Any]:
     from goldfleet.lifecycle.context import ApplyContext
 
     credentials = {t.tenant_id: t.credential for t in configuration.tenants}
-    return ApplyContext.build(target.cloud, credentials, actor()).to_json()
+    return ApplyContext.build(
+        target.cloud, credentials, actor(), configuration.installation
+    ).to_json()
 
 
 def client_factory(target: Target) -> ClientFactory:
@@ -131,6 +137,7 @@ class ReleaseResult:
     version: str
     outcome: dict[str, Any]
     mode: str
+    resumed: bool = False  # the request had made this release already: it was continued
 
 
 def _distribution(
@@ -169,17 +176,52 @@ def run_distribution(
     run_id: str,
     request: dict[str, Any],
     timeout: float | None,
-) -> tuple[dict[str, Any], str]:
-    """Run ``release.distribute`` here (SQLite) or through a worker's queue (PostgreSQL)."""
+    *,
+    resume_prefix: str | None = None,
+    on_new_run: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], str, str]:
+    """Run ``release.distribute`` here (SQLite) or through a worker's queue (PostgreSQL), once
+    the release's pipeline is claimed (``api.coordination``) for this run; with
+    ``resume_prefix``, an unfinished run under it is resumed instead of ``run_id``
+    (``on_new_run`` hears of a run that is not resumed). The outcome, where it ran, the run's id."""
     from goldfleet.lifecycle.distribute import RELEASES, distribute
 
     context = _context(target, configuration)
+    pipeline = configuration.owner(OwnerKind.PIPELINE, request["pipeline"]).tag
     with running_engine(target) as mode:
+        if resume_prefix is not None:
+            unfinished = [
+                w.workflow_id
+                for w in engine.list_workflows(id_prefix=resume_prefix)
+                if not w.state.finished
+            ]
+            run_id = unfinished[0] if unfinished else run_id
+            if not unfinished and on_new_run is not None:
+                on_new_run(run_id)
+        claim([pipeline], run_id, f"goldfleet release {run_id}")
         if mode == "worker":
             run = engine.start(run_id, distribute, context, request)
         else:  # workers elsewhere take it from the queue
             run = engine.enqueue(RELEASES, run_id, distribute, context, request)
-        return run.result(timeout=timeout), mode
+        return run.result(timeout=timeout), mode, run_id
+
+
+def _requested(
+    pipeline: ImagePipeline, source_id: str, version: str | None, today: date
+) -> ReleaseRecord | None:
+    """The release this request already made, if any: by the version asked for, or - with no
+    version - the one made from the same source today. Running the command again continues it
+    instead of starting another."""
+    database = shared_database()
+    if version is not None:
+        found = releases.get(database, f"{pipeline.name}:{version}")
+        if found is not None and found.source_id != source_id:
+            raise UserInputError(
+                f"version {version} of {pipeline.name} exists already, made from {found.source_id}",
+                hint="choose another --version, or give the same --source to continue it",
+            )
+        return found
+    return releases.requested_on(database, pipeline.name, source_id, today.isoformat())
 
 
 def create_release(
@@ -194,7 +236,11 @@ def create_release(
 ) -> ReleaseResult:
     """A new version of ``pipeline_name`` from ``source_id`` (a managed image or a gallery image
     version), distributed to every target of the pipeline. Runs durably on the engine.
-    ``extra_tags`` (a build's provenance) go on every version the release writes."""
+    ``extra_tags`` (a build's provenance) go on every version the release writes.
+
+    The request is idempotent: the same pipeline, source and version (or, with no version, the
+    same day) continues the release it already made - a killed command run again resumes its
+    workflow under the same version name, and a finished one is reported, not made twice."""
     configuration = load_configuration(config_path).configuration
     pipeline = pipeline_named(configuration, pipeline_name)
     now = clock_for(target).now()
@@ -205,36 +251,47 @@ def create_release(
         )
     if version is not None:
         check_version_name(version)
+    earlier = _requested(pipeline, source_id, version, now.date())
     targets = release_targets(configuration, pipeline, now.date())
-    _preflight(target, configuration, targets, source_id)
-    first = targets[0]
-    existing = asyncio.run(_existing_versions(target, first, configuration))
-    name = version or next_version(pipeline.distribution.versioning, now, existing)
+    if earlier is None:
+        _preflight(target, configuration, targets, source_id)
+        first = targets[0]
+        existing = asyncio.run(_existing_versions(target, first, configuration))
+        name = version or next_version(pipeline.distribution.versioning, now, existing)
+    else:
+        name = earlier.version
     request = _distribution(
         configuration, pipeline, name, source_id, now.date(), end_of_life, extra_tags
     )
     release_id = f"{pipeline.name}:{name}"
     database = shared_database()
-    releases.open_release(
-        database, pipeline.name, name, source_id, Stage.BUILT.value, now.isoformat()
-    )
-    audit.append(
-        database,
-        at=now.isoformat(),
-        actor=actor(),
-        action="release.requested",
-        subject=release_id,
-        workflow_id=f"release:{release_id}",
-        details={"source": source_id, "targets": [t["definition"] for t in request["targets"]]},
-    )
-    outcome, mode = run_distribution(
+    if earlier is None:
+        releases.open_release(
+            database, pipeline.name, name, source_id, Stage.BUILT.value, now.isoformat()
+        )
+        audit.append(
+            database,
+            at=now.isoformat(),
+            actor=actor(),
+            action="release.requested",
+            subject=release_id,
+            workflow_id=f"release:{release_id}",
+            details={
+                "source": source_id,
+                "targets": [t["definition"] for t in request["targets"]],
+            },
+        )
+    outcome, mode, _ = run_distribution(
         target, configuration, f"release:{release_id}", request, timeout
     )
-    return ReleaseResult(release_id, name, outcome, mode)
+    return ReleaseResult(release_id, name, outcome, mode, resumed=earlier is not None)
 
 
 def replicate_release(
-    config_path: Path, target: Target, release_id: str, timeout: float | None = None
+    config_path: Path,
+    target: Target,
+    release_id: str,
+    timeout: float | None = None,
 ) -> ReleaseResult:
     """Distribute an existing release again, to today's targets: versions that exist are left
     alone, failed regions are retried, and tenants that were unreachable, frozen or added
@@ -256,17 +313,27 @@ def replicate_release(
         None,
         provenance_tags(record.pipeline, record.version),
     )
-    run_id = f"release:{release_id}:again:{now.strftime('%Y%m%dT%H%M%S')}"
-    audit.append(
-        shared_database(),
-        at=now.isoformat(),
-        actor=actor(),
-        action="release.replicate_requested",
-        subject=release_id,
-        workflow_id=run_id,
-        details={},
+
+    def requested(run_id: str) -> None:
+        audit.append(
+            shared_database(),
+            at=now.isoformat(),
+            actor=actor(),
+            action="release.replicate_requested",
+            subject=release_id,
+            workflow_id=run_id,
+            details={},
+        )
+
+    outcome, mode, _ = run_distribution(
+        target,
+        configuration,
+        f"release:{release_id}:again:{now.strftime('%Y%m%dT%H%M%S')}",
+        request,
+        timeout,
+        resume_prefix=f"release:{release_id}:again:",  # a killed command run again resumes it
+        on_new_run=requested,
     )
-    outcome, mode = run_distribution(target, configuration, run_id, request, timeout)
     return ReleaseResult(release_id, record.version, outcome, mode)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from goldfleet.api.coordination import holding
 from goldfleet.api.images import (
     client_factory,
     pipeline_named,
@@ -19,10 +20,12 @@ from goldfleet.api.images import (
 )
 from goldfleet.api.session import Target, actor, clock_for
 from goldfleet.azure import galleries
+from goldfleet.azure.ownership import acting_as
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.domain.images import GalleryRole, ImagePipeline, PromotionMode
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.releases import (
     STAGE_ORDER,
     Stage,
@@ -54,7 +57,10 @@ def promote_release(
     if pipeline.promotion is PromotionMode.COPY:
         done, outcome = _promote_by_copy(target, configuration, pipeline, record, now.date())
     else:
-        done, outcome = _promote_by_flag(target, configuration, pipeline, record, now.date()), None
+        owner = configuration.owner(OwnerKind.PIPELINE, pipeline.name).tag
+        with holding([owner], f"goldfleet image version promote {release_id}"):
+            done = _promote_by_flag(target, configuration, pipeline, record, now.date())
+        outcome = None
     _record_promotion(target, release_id, record, validated, override_reason, done, outcome)
     result: dict[str, Any] = {"release": release_id, "promoted": done}
     if outcome is not None:
@@ -115,7 +121,7 @@ def _promote_by_copy(
         "finalStage": Stage.PROMOTED.value,
     }
     run_id = f"promote:{record.pipeline}:{record.version}"
-    outcome, _ = run_distribution(target, configuration, run_id, request, None)
+    outcome, _, _ = run_distribution(target, configuration, run_id, request, None)
     done = [
         o["versionId"]
         for o in outcome["targets"].values()
@@ -164,7 +170,8 @@ def _promote_by_flag(
         finally:
             await factory.close()
 
-    asyncio.run(flip())
+    with acting_as(configuration.owner(OwnerKind.PIPELINE, record.pipeline)):
+        asyncio.run(flip())
     return done
 
 

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet.api.changes import observe_configuration
+from goldfleet.api.coordination import holding
 from goldfleet.api.images import client_factory, pipeline_named
 from goldfleet.api.session import Target, actor, clock_for
 from goldfleet.azure import changes as azure_changes
+from goldfleet.azure.ownership import acting_as
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import UserInputError
 from goldfleet.domain.images import Retention
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.retention import Fate, Verdict, deletion_order
 from goldfleet.planner.retention import pipeline_verdicts
 from goldfleet.store import audit
@@ -105,7 +108,12 @@ def retire(
             await factory.close()
 
     try:
-        asyncio.run(carry_out())
+        owner = configuration.owner(OwnerKind.PIPELINE, pipeline_name)
+        with (
+            holding([owner.tag], f"goldfleet image version retire {pipeline_name}"),
+            acting_as(owner),
+        ):
+            asyncio.run(carry_out())
     finally:
         done = [r for r in rows.values() if r.get("done")]
         audit.append(

@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from goldfleet import engine
+from goldfleet.api.coordination import claim
 from goldfleet.api.images import _context, client_factory
 from goldfleet.api.session import Target, clock_for, running_engine
 from goldfleet.azure import galleries, pool_preflight, scaling_plans
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.galleries import VersionState
+from goldfleet.azure.ownership import acting_as
 from goldfleet.azure.session_hosts import PoolClient
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.errors import AzureCallError, UserInputError
 from goldfleet.domain.host_pools import HostPool, JoinType
 from goldfleet.domain.ids import ResourceId
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.pool_checks import (
     POOL_ACTIONS,
     SUBNET_ACTIONS,
@@ -286,7 +289,8 @@ def prepare(
         finally:
             await factory.close()
 
-    found, facts, plan = asyncio.run(read())
+    with acting_as(configuration.owner(OwnerKind.POOL, pool.name)):  # a token may be issued
+        found, facts, plan = asyncio.run(read())
     needs = PoolNeeds(
         pool=pool.name,
         new_hosts_at_once=_at_once(configuration, pool),
@@ -298,17 +302,26 @@ def prepare(
 
 
 def start_runs(
-    target: Target, runs: list[tuple[str, Any, dict[str, Any], dict[str, Any]]]
+    target: Target,
+    runs: list[tuple[str, Any, dict[str, Any], dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     """Start (worker here) or enqueue (workers elsewhere) each ``(base id, workflow, context,
-    spec)`` under a fresh id (see ``_fresh_id``) and wait for the reports, in order; each
-    report says its workflow id."""
+    spec)`` under a fresh id (see ``_fresh_id``), once its pool is claimed for it
+    (``api.coordination``: another command on the pool makes this one wait or refuse), and
+    wait for the reports, in order; each report says its workflow id."""
+    from goldfleet.lifecycle.context import ApplyContext
     from goldfleet.lifecycle.rollout import ROLLOUTS
 
     with running_engine(target) as mode:
         handles = []
+        claims = []
         for base, workflow, context, spec in runs:
             run_id = _fresh_id(base)
+            name = spec.get("primaryPool") or spec["pool"]
+            owner = ApplyContext.from_json(context).owner(OwnerKind.POOL, name)
+            claim([owner.tag], run_id, f"goldfleet {base.split(':')[0]} {name}")
+            claims.append((run_id, workflow, context, spec))
+        for run_id, workflow, context, spec in claims:
             if mode == "worker":
                 handles.append((run_id, engine.start(run_id, workflow, context, spec)))
             else:

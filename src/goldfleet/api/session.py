@@ -3,17 +3,19 @@ environment, the same way for every command."""
 
 from __future__ import annotations
 
+import contextvars
 import getpass
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from goldfleet.azure import cloud as azure_cloud
 from goldfleet.azure.cloud import KNOWN_CLOUDS, PUBLIC, Cloud, emulator_cloud
-from goldfleet.domain.errors import UserInputError
+from goldfleet.domain.errors import BusyError, UserInputError
 from goldfleet.engine import EngineConfigError, EngineSettings
 from goldfleet.engine.clock import Clock, EmulatorClock, SystemClock
 
@@ -104,12 +106,44 @@ def engine_settings(target: Target) -> EngineSettings:
         raise UserInputError(f"cannot use goldfleet's state directory: {exc}") from exc
 
 
+def _say(note: str) -> None:
+    """Where commands tell the person at the terminal what they are waiting for (the CLI sets
+    it; silent otherwise)."""
+    if notes is not None:
+        notes(note)
+
+
+notes: Callable[[str], None] | None = None
+ENGINE_WAIT_POLL_SECONDS = 0.5
+_waiting: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "goldfleet_wait", default=None
+)
+
+
+@contextmanager
+def waiting(seconds: float | None) -> Iterator[None]:
+    """In this block, a command waits up to ``seconds`` for what another command holds (its
+    objects, or SQLite's one worker) instead of refusing: the CLI's ``--wait``."""
+    token = _waiting.set(seconds)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+
+
+def waiting_for() -> float | None:
+    return _waiting.get()
+
+
 @contextmanager
 def running_engine(target: Target) -> Iterator[str]:
-    """An engine to run workflows on. On SQLite: a worker in this process, unless a worker
-    process already holds SQLite's single-worker lock - then a client that leaves the work to
-    it. On PostgreSQL: a client; the workers share the queues. Yields "worker" or "client"."""
+    """An engine to run workflows on. On SQLite: a worker in this process, unless a
+    ``goldfleet worker run`` process holds SQLite's single-worker lock - then a client that
+    leaves the work to it; when another *command* holds it (it ends soon, and a workflow left
+    on its queue would wait for the next command), this one waits for it, saying so. On
+    PostgreSQL: a client; the workers share the queues. Yields "worker" or "client"."""
     from goldfleet.engine.dbos_engine import client_engine, worker_engine
+    from goldfleet.engine.sqlite_mode import WorkerLockHeld
 
     settings = engine_settings(target)
     if settings.is_postgres:
@@ -118,14 +152,31 @@ def running_engine(target: Target) -> Iterator[str]:
         return
     clock = clock_for(target)
     # In a command, a failed workflow is the user's error message, not a logged traceback.
-    quiet = replace(settings, log_level="CRITICAL")
+    quiet = replace(settings, log_level="CRITICAL", role="command")
     with ExitStack() as stack:
-        try:
-            stack.enter_context(worker_engine(quiet, clock=clock))
-            mode = "worker"
-        except EngineConfigError as exc:
-            if "another goldfleet worker" not in exc.message:
-                raise
-            stack.enter_context(client_engine(settings))
-            mode = "client"
+        wait = waiting_for()
+        deadline = None if wait is None else time.monotonic() + wait
+        said = False
+        while True:
+            try:
+                stack.enter_context(worker_engine(quiet, clock=clock))
+                mode = "worker"
+            except WorkerLockHeld as held:
+                if not held.by_command:
+                    stack.enter_context(client_engine(settings))
+                    mode = "client"
+                    break
+                if deadline is None or time.monotonic() > deadline:
+                    raise BusyError(
+                        f"another goldfleet command ({held.holder}) is running on this state "
+                        "directory, and in SQLite mode commands run one at a time",
+                        hint="add --wait to wait for it, run `goldfleet worker run` so that "
+                        "commands share one worker, or use PostgreSQL (GOLDFLEET_DATABASE_URL)",
+                    ) from None
+                if not said:
+                    _say(f"waiting for another goldfleet command ({held.holder}) to finish")
+                    said = True
+                time.sleep(ENGINE_WAIT_POLL_SECONDS)
+                continue
+            break
         yield mode

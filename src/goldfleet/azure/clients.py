@@ -27,6 +27,7 @@ from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 from goldfleet.azure.cloud import Cloud
 from goldfleet.azure.credentials import CredentialPool
 from goldfleet.azure.gate import ArmGate
+from goldfleet.azure.ownership import OwnershipGuard
 from goldfleet.azure.retry import JitteredRetryPolicy
 from goldfleet.domain.tenancy import CredentialRef
 
@@ -45,6 +46,7 @@ class ClientFactory:
         self.cloud = cloud
         self.credentials = credentials or CredentialPool(cloud)
         self.gate = gate or ArmGate()
+        self.ownership = OwnershipGuard()
         self._session: aiohttp.ClientSession | None = None
 
     def _transport(self) -> AioHttpTransport:
@@ -67,6 +69,8 @@ class ClientFactory:
             "base_url": self.cloud.resource_manager,
             "credential_scopes": [self.cloud.arm_scope],
             "retry_policy": JitteredRetryPolicy(),
+            # every write is checked against its resource's owner before it leaves
+            "per_call_policies": [self.ownership.policy()],
             "per_retry_policies": [self.gate.policy(tenant_id)],
             "transport": self._transport(),
         }
@@ -74,9 +78,9 @@ class ClientFactory:
             if len(auxiliary) > 3:
                 raise ValueError("ARM accepts at most three auxiliary tokens")
             credentials = [self.credentials.get(tid, ref) for tid, ref in auxiliary]
-            kwargs["per_call_policies"] = [
+            kwargs["per_call_policies"].append(
                 AsyncAuxiliaryAuthenticationPolicy(credentials, self.cloud.arm_scope)
-            ]
+            )
         if self.cloud.ca_bundle is not None:
             kwargs["connection_verify"] = str(self.cloud.ca_bundle)
             kwargs["polling_interval"] = 1

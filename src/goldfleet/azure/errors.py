@@ -14,6 +14,7 @@ from goldfleet.domain.errors import (
     AuthenticationError,
     AzureCallError,
     NotFoundError,
+    NotOwnedError,
     PermissionDeniedError,
     ThrottledError,
     TransientAzureError,
@@ -21,7 +22,12 @@ from goldfleet.domain.errors import (
 
 
 def translate(exc: Exception, action: str, resource: str) -> AzureCallError:
-    """One goldfleet error for an SDK exception, naming what we were doing and to what."""
+    """One goldfleet error for an SDK exception, naming what we were doing and to what. An
+    error goldfleet raised itself (a refusal of the ownership policy) stays as it is."""
+    if isinstance(exc, NotOwnedError):  # said again in the words of what was being done
+        return NotOwnedError(action, resource, exc.cause, code=exc.code, hint=exc.hint)
+    if isinstance(exc, AzureCallError):
+        return exc
     if isinstance(exc, ClientAuthenticationError) and exc.status_code is None:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return AuthenticationError(

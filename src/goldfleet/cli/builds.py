@@ -17,8 +17,10 @@ from goldfleet.cli.common import (
     EmulatorCaOption,
     EmulatorOption,
     StateDirOption,
+    WaitOption,
     config_path,
     target,
+    waits,
 )
 from goldfleet.cli.images import image_app
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
@@ -64,6 +66,7 @@ def _build_view(d: dict[str, Any]) -> None:
 
 
 @image_app.command("capture")
+@waits
 def capture(
     pipeline: Annotated[str, typer.Argument(help="Image pipeline with a masterVm source.")],
     override_checks: Annotated[
@@ -77,6 +80,7 @@ def capture(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Capture the pipeline's master VM (left untouched) into a new version and distribute it.
     Exit code 3: blocked by the pre-sysprep checks; 1: the capture failed."""
@@ -115,6 +119,7 @@ def sweep(
 
 
 @image_app.command("build")
+@waits
 def build(
     pipeline: Annotated[str, typer.Argument(help="Image pipeline to build now.")],
     config: ConfigOption = None,
@@ -124,6 +129,7 @@ def build(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Build a new version of the pipeline with Azure VM Image Builder and distribute it.
     Exit code 1: the build failed (its customization log is in the build record)."""
@@ -147,6 +153,7 @@ def build_log(
 
 
 @image_app.command("schedule")
+@waits
 def schedule(
     watch: Annotated[
         float | None,
@@ -159,6 +166,7 @@ def schedule(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Build every scheduled pipeline that is due now; report pipelines that keep failing."""
     where = target(cloud, emulator, emulator_ca, state_dir)

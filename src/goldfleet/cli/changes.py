@@ -10,12 +10,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.tree import Tree
 
 from goldfleet.api import changes
+from goldfleet.api.session import waiting
 from goldfleet.cli.common import (
+    WAIT_FOREVER,
     CloudOption,
     ConfigOption,
     EmulatorCaOption,
     EmulatorOption,
     StateDirOption,
+    WaitOption,
     config_path,
     target,
 )
@@ -118,8 +121,11 @@ def apply(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
-    """Carry out a plan durably (a fresh one, or a saved one that still matches Azure)."""
+    """Carry out a plan durably (a fresh one, or a saved one that still matches Azure). An
+    apply that was interrupted is finished first; another command changing the same objects
+    makes this one refuse (exit code 75), or wait with --wait."""
     where = target(cloud, emulator, emulator_ca, state_dir)
     path = config_path(config)
     if not yes:
@@ -145,7 +151,14 @@ def apply(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = changes.apply(path, where, plan_file, on_progress=progress)
+        with waiting(WAIT_FOREVER if wait else None):
+            result = changes.apply(
+                path,
+                where,
+                plan_file,
+                on_progress=progress,
+                on_note=lambda note: err_console.print(note, markup=False, highlight=False),
+            )
     data = {
         "plan": result.plan.hash,
         "workflowId": result.workflow_id,

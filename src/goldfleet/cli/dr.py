@@ -16,8 +16,10 @@ from goldfleet.cli.common import (
     EmulatorCaOption,
     EmulatorOption,
     StateDirOption,
+    WaitOption,
     config_path,
     target,
+    waits,
 )
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 
@@ -60,6 +62,7 @@ def _scale_report(report: dict[str, Any]) -> None:
 
 
 @dr_app.command("sync")
+@waits
 def sync(
     pool: PoolArgument,
     config: ConfigOption = None,
@@ -69,6 +72,7 @@ def sync(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Create the standby scale set (0 instances) or move its model to the newest promoted
     version replicated to the DR region."""
@@ -79,6 +83,7 @@ def sync(
 
 
 @dr_app.command("scale-out")
+@waits
 def scale_out(
     pool: PoolArgument,
     capacity: Annotated[int, typer.Argument(help="How many DR session hosts to run.")],
@@ -89,6 +94,7 @@ def scale_out(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Bring the standby scale set to CAPACITY instances, each registered and healthy in the DR
     host pool (0 scales it back in)."""
@@ -101,6 +107,7 @@ def scale_out(
 
 
 @dr_app.command("drill")
+@waits
 def drill(
     pool: PoolArgument,
     instances: Annotated[int, typer.Option(help="How many instances the drill makes.")] = 1,
@@ -111,6 +118,7 @@ def drill(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Scale out, verify registration and health, scale back in, and report."""
     report = dr.drill(

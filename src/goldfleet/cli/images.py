@@ -12,12 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from goldfleet.api import images, promotion, provenance, retention
+from goldfleet.api.session import waiting
 from goldfleet.cli.common import (
+    WAIT_FOREVER,
     CloudOption,
     ConfigOption,
     EmulatorCaOption,
     EmulatorOption,
     StateDirOption,
+    WaitOption,
     config_path,
     target,
 )
@@ -58,6 +61,8 @@ def _matrix(rows: list[dict[str, Any]]) -> None:
 
 
 def _outcome_table(d: dict[str, Any]) -> None:
+    if d.get("continued"):
+        console.print(f"Continued release {d['release']}: it was requested before.")
     console.print(f"Release {d['release']}: {d.get('stage', '?')}")
     for name, outcome in d["targets"].items():
         extra = (
@@ -90,17 +95,27 @@ def create(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
-    """Create a version from a source and distribute it to every region and tenant."""
-    result = images.create_release(
-        config_path(config),
-        target(cloud, emulator, emulator_ca, state_dir),
-        pipeline,
-        source,
-        version,
-        end_of_life=end_of_life.date() if end_of_life else None,
-    )
-    data = {"release": result.release_id, "version": result.version, **result.outcome}
+    """Create a version from a source and distribute it to every region and tenant. The same
+    request again (same pipeline and source, and the same --version or, without one, the same
+    day) continues the release it made instead of making another: after a crash, run it
+    again."""
+    with waiting(WAIT_FOREVER if wait else None):
+        result = images.create_release(
+            config_path(config),
+            target(cloud, emulator, emulator_ca, state_dir),
+            pipeline,
+            source,
+            version,
+            end_of_life=end_of_life.date() if end_of_life else None,
+        )
+    data = {
+        "release": result.release_id,
+        "version": result.version,
+        "continued": result.resumed,
+        **result.outcome,
+    }
     emit(data, output, query, _outcome_table)
 
 
@@ -114,11 +129,13 @@ def replicate(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Distribute a release again: retry failed regions, reach tenants fixed or added since."""
-    result = images.replicate_release(
-        config_path(config), target(cloud, emulator, emulator_ca, state_dir), release
-    )
+    with waiting(WAIT_FOREVER if wait else None):
+        result = images.replicate_release(
+            config_path(config), target(cloud, emulator, emulator_ca, state_dir), release
+        )
     data = {"release": result.release_id, "version": result.version, **result.outcome}
     emit(data, output, query, _outcome_table)
 

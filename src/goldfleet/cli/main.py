@@ -8,6 +8,7 @@ import sys
 import typer
 
 from goldfleet import __version__
+from goldfleet.api import session
 from goldfleet.cli import audit as audit_commands
 from goldfleet.cli import builds as build_commands  # noqa: F401 (registers image capture)
 from goldfleet.cli import changes as change_commands
@@ -19,7 +20,7 @@ from goldfleet.cli import images as image_commands
 from goldfleet.cli import pools as pool_commands
 from goldfleet.cli import status as status_commands
 from goldfleet.cli import worker as worker_commands
-from goldfleet.cli.output import console, print_error
+from goldfleet.cli.output import console, err_console, print_error
 from goldfleet.domain.errors import GoldfleetError
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ def version() -> None:
 
 
 def run() -> None:
+    session.notes = lambda note: err_console.print(note, markup=False, highlight=False)
     try:
         app()
     except GoldfleetError as error:

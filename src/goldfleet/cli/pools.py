@@ -14,8 +14,10 @@ from goldfleet.cli.common import (
     EmulatorCaOption,
     EmulatorOption,
     StateDirOption,
+    WaitOption,
     config_path,
     target,
+    waits,
 )
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
 
@@ -47,6 +49,7 @@ def _report(report: dict[str, Any]) -> None:
 
 
 @pool_app.command("rollout")
+@waits
 def rollout(
     pool: PoolArgument,
     version: VersionOption = None,
@@ -57,6 +60,7 @@ def rollout(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Re-image a pool's session hosts to its image version, in its maintenance windows."""
     report = rollouts.roll_out(
@@ -68,6 +72,7 @@ def rollout(
 
 
 @pool_app.command("rollback")
+@waits
 def rollback(
     pool: PoolArgument,
     config: ConfigOption = None,
@@ -77,6 +82,7 @@ def rollback(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Bring back the hosts a rollout kept deallocated, and take out those that replaced them."""
     report = rollouts.roll_back(

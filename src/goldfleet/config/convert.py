@@ -145,6 +145,7 @@ def _tenant(doc: TenantDocument, ring: str | None) -> tenancy.Tenant:
         freezes=tuple(tenancy.Freeze(f.start, f.end, f.reason) for f in spec.freezes),
         opt_out=spec.opt_out,
         labels=tuple(sorted(doc.metadata.labels.items())),
+        installation=spec.installation,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from goldfleet.domain.host_pools import HostPool
 from goldfleet.domain.images import Gallery, ImageDefinition, ImagePipeline
+from goldfleet.domain.ownership import DEFAULT_INSTALLATION, Owner, OwnerKind
 from goldfleet.domain.rollout import Ring, RolloutPolicy
 from goldfleet.domain.tenancy import SubscriptionSpec, Tenant, TenantRole
 
@@ -102,6 +103,16 @@ class Configuration:
     def provider(self) -> Tenant | None:
         """The MSP's own tenant (at most one; the loader checks)."""
         return next((t for t in self.tenants if t.role is TenantRole.PROVIDER), None)
+
+    @property
+    def installation(self) -> str:
+        """The goldfleet installation's name, as it appears in every ownership tag."""
+        provider = self.provider
+        return (provider.installation if provider else None) or DEFAULT_INSTALLATION
+
+    def owner(self, kind: OwnerKind, name: str) -> Owner:
+        """The owner of what goldfleet makes for ``kind``/``name`` in this installation."""
+        return Owner(self.installation, kind, name)
 
     @property
     def customers(self) -> tuple[Tenant, ...]:

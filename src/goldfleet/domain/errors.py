@@ -83,3 +83,19 @@ class NotFoundError(AzureCallError):
 
 class TransientAzureError(AzureCallError):
     """A temporary failure (5xx, connection reset): retrying later may succeed."""
+
+
+class BusyError(GoldfleetError):
+    """Another command holds what this one would change (exit code 75, EX_TEMPFAIL: run it
+    again later, or with --wait). ``blockers`` describe the holders when known."""
+
+    exit_code = 75
+
+    def __init__(self, message: str, *, hint: str | None = None, blockers: tuple[Any, ...] = ()):
+        super().__init__(message, hint=hint)
+        self.blockers = blockers
+
+
+class NotOwnedError(AzureCallError):
+    """goldfleet refused to change or delete a resource it does not own (its ``goldfleet-owner``
+    tag names someone else, or nobody). Nothing was sent to Azure."""

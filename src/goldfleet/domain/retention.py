@@ -11,7 +11,7 @@ holds there:
    to replicate to a new region) - so a tenant frozen on an older copy keeps its provider
    version alive;
 4. in a frozen or opted-out tenant nothing is deleted, nor is a version goldfleet did not make
-   (no ``managed-by: goldfleet`` tag);
+   (no ``goldfleet-owner`` tag naming the pipeline);
 5. a version whose safety profile blocks deletion until its end of life, and whose end of life
    is still ahead, is kept until then (deleting it would fail);
 6. everything else is deleted: failed versions (orphans of a failed replication) and versions
@@ -49,7 +49,7 @@ class HeldVersion:
     failed: bool = False
     end_of_life: datetime | None = None
     blocks_deletion_before_end_of_life: bool = False
-    managed: bool = True  # made by goldfleet (tagged managed-by: goldfleet)
+    managed: bool = True  # made by goldfleet for this pipeline (its goldfleet-owner tag)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,10 @@ def _verdict(
         return Verdict(version, Fate.KEEP, kept_because)
     if not version.managed:
         return Verdict(
-            version, Fate.KEEP, "not made by goldfleet (no managed-by tag): it is left alone"
+            version,
+            Fate.KEEP,
+            "not made by goldfleet for this pipeline (no goldfleet-owner tag naming it):"
+            " it is left alone",
         )
     if version.target in frozen_targets:
         return Verdict(version, Fate.KEEP, f"its tenant is {frozen_targets[version.target]}")

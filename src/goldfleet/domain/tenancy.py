@@ -101,3 +101,4 @@ class Tenant:
     freezes: tuple[Freeze, ...] = ()
     opt_out: bool = False
     labels: tuple[tuple[str, str], ...] = field(default=())
+    installation: str | None = None  # provider tenant: the installation's name (ownership tags)

@@ -221,7 +221,7 @@ class DbosWorker(_History):
         if path is not None:
             check_sqlite_runtime()
             self._lock = SingleWorkerLock(path)
-            self._lock.acquire(self.settings.worker_id)
+            self._lock.acquire(self.settings.worker_id, self.settings.role)
         try:
             if before_launch is not None:
                 before_launch()

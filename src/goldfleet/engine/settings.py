@@ -70,6 +70,9 @@ class EngineSettings:
     dead_after_seconds: float = 60.0
     sweep_seconds: float = 15.0
     log_level: str = "WARNING"
+    # "worker" for `goldfleet worker run`; "command" for a command running its own workflows
+    # (on SQLite a command waits for another command's worker to end, but uses a worker's).
+    role: str = "worker"
 
     def __post_init__(self) -> None:
         check_worker_id(self.worker_id)

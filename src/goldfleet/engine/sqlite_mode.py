@@ -34,6 +34,18 @@ def check_sqlite_runtime(
         )
 
 
+class WorkerLockHeld(EngineConfigError):
+    """Another process is SQLite mode's one worker; ``by_command`` when it is a command (which
+    will end soon) rather than a ``goldfleet worker run`` process."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, holder: str = "", by_command: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder
+        self.by_command = by_command
+
+
 class SingleWorkerLock:
     """An exclusive ``flock`` next to the SQLite database: one worker process per database.
     The kernel releases it when the process dies, even on SIGKILL."""
@@ -42,7 +54,7 @@ class SingleWorkerLock:
         self.path = database.with_name(database.name + ".worker.lock")
         self._file: TextIO | None = None
 
-    def acquire(self, owner: str) -> None:
+    def acquire(self, owner: str, role: str = "worker") -> None:
         if fcntl is None:  # pragma: no cover
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,15 +65,17 @@ class SingleWorkerLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise EngineConfigError(
+            raise WorkerLockHeld(
                 f"another goldfleet worker ({holder}) is running on {self.path.parent}; "
                 "in SQLite mode exactly one worker process may run",
                 hint="stop that worker first, or set GOLDFLEET_DATABASE_URL to PostgreSQL "
                 "to run several workers",
+                holder=holder,
+                by_command="(command)" in holder,
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{owner}, pid {os.getpid()}\n")
+        handle.write(f"{owner} ({role}), pid {os.getpid()}\n")
         handle.flush()
         self._file = handle
 
@@ -72,4 +86,4 @@ class SingleWorkerLock:
             self._file = None
 
 
-__all__ = ["MIN_SQLITE_ON_PY312", "SingleWorkerLock", "check_sqlite_runtime"]
+__all__ = ["MIN_SQLITE_ON_PY312", "SingleWorkerLock", "WorkerLockHeld", "check_sqlite_runtime"]

@@ -14,7 +14,9 @@ from typing import Any
 from goldfleet import engine
 from goldfleet.azure import changes as azure_changes
 from goldfleet.azure import desktop
+from goldfleet.azure.ownership import acting_as
 from goldfleet.domain.errors import AzureCallError, TransientAzureError
+from goldfleet.domain.ownership import parse_owner
 from goldfleet.lifecycle.context import ApplyContext, factory_for
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.store import audit
@@ -42,8 +44,14 @@ async def apply_change(context_json: dict[str, Any], change_json: dict[str, Any]
     context = ApplyContext.from_json(context_json)
     change = Change.from_json(change_json)
     factory = factory_for(context)
+    owner = parse_owner(change.owner)
+    if owner is None:
+        raise engine.PermanentError(
+            f"the plan's change to {change.resource_id} names no owner: make a new plan"
+        )
     try:
-        await _carry_out(factory, context, change)
+        with acting_as(owner):
+            await _carry_out(factory, context, change)
     except TransientAzureError as exc:
         raise engine.TemporaryError(str(exc)) from exc
     except AzureCallError as exc:

@@ -31,8 +31,10 @@ from goldfleet.domain.errors import AzureCallError, GoldfleetError
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.names import short_build_id as short_id
 from goldfleet.domain.names import temporary_group_name
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.lifecycle import distribute
 from goldfleet.lifecycle.calls import StepCall, step_error
+from goldfleet.lifecycle.context import acts_for
 
 BUILDS = engine.queue("builds", worker_concurrency=8)  # captures and builds, on any worker
 TEMPORARY_TAG = "goldfleet-temporary"  # value: the build id
@@ -327,6 +329,7 @@ def seal(
 
 
 @engine.workflow("image.capture")
+@acts_for(OwnerKind.BUILD, lambda _, spec: spec["buildId"])
 def capture(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The capture; its temporary group is always removed (see the module's docstring)."""
     outcome: dict[str, Any] = {"build": spec["buildId"], "version": spec["version"], "steps": []}

@@ -5,15 +5,19 @@ client factory built from it, so that every step of a worker shares one ARM gate
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from goldfleet import engine
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import Cloud, find_emulator_secret
 from goldfleet.azure.gate import ArmGate, GateClock, WallClock
+from goldfleet.azure.ownership import acting_as
+from goldfleet.domain.ownership import DEFAULT_INSTALLATION, Owner, OwnerKind
 from goldfleet.domain.rate_limits import BucketStore, MemoryBuckets
 from goldfleet.domain.tenancy import CredentialKind, CredentialRef
 from goldfleet.engine.clock import EmulatorClock
@@ -26,9 +30,16 @@ class ApplyContext:
     cloud: dict[str, Any]
     credentials: dict[str, dict[str, Any]]  # tenant id (lower) -> CredentialRef fields
     actor: str
+    installation: str = DEFAULT_INSTALLATION  # the name in goldfleet's ownership tags
 
     @classmethod
-    def build(cls, cloud: Cloud, credentials: dict[str, CredentialRef], actor: str) -> ApplyContext:
+    def build(
+        cls,
+        cloud: Cloud,
+        credentials: dict[str, CredentialRef],
+        actor: str,
+        installation: str = DEFAULT_INSTALLATION,
+    ) -> ApplyContext:
         return cls(
             cloud={
                 "name": cloud.name,
@@ -42,7 +53,12 @@ class ApplyContext:
                 for tid, ref in sorted(credentials.items())
             },
             actor=actor,
+            installation=installation,
         )
+
+    def owner(self, kind: OwnerKind, name: str) -> Owner:
+        """Whom a workflow's writes act for (see goldfleet.azure.ownership)."""
+        return Owner(self.installation, kind, name)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +85,25 @@ class ApplyContext:
         data = dict(self.credentials[tenant_id.lower()])
         data["kind"] = CredentialKind(data["kind"])
         return CredentialRef(**data)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def acts_for(kind: OwnerKind, name_of: Callable[..., str]) -> Callable[[F], F]:
+    """A workflow whose writes act for ``kind``/``name_of(*args)``; its first argument is the
+    context's JSON (which names the installation). Put it under ``@engine.workflow``."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(context_json: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            context = ApplyContext.from_json(context_json)
+            with acting_as(context.owner(kind, name_of(context_json, *args, **kwargs))):
+                return fn(context_json, *args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 _gates: dict[str, ArmGate] = {}
@@ -157,4 +192,4 @@ class EmulatorGateClock:
         return seconds * (self._speed if self._speed > 0 else 1.0)
 
 
-__all__ = ["ApplyContext", "EmulatorGateClock", "factory_for", "gate_for"]
+__all__ = ["ApplyContext", "EmulatorGateClock", "acts_for", "factory_for", "gate_for"]

@@ -25,8 +25,10 @@ from typing import Any
 from goldfleet import engine
 from goldfleet.azure import compute
 from goldfleet.domain.errors import AzureCallError, GoldfleetError
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.lifecycle import capture
 from goldfleet.lifecycle.calls import StepCall, step_error
+from goldfleet.lifecycle.context import acts_for
 
 
 def _password() -> str:
@@ -82,6 +84,7 @@ def _build(
 
 
 @engine.workflow("image.build_direct")
+@acts_for(OwnerKind.BUILD, lambda _, spec: spec["buildId"])
 def build_direct(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """One direct build (see the module docstring); its temporary group is always removed."""
     outcome: dict[str, Any] = {"build": spec["buildId"], "version": spec["version"], "steps": []}

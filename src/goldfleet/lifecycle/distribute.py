@@ -19,6 +19,7 @@ from typing import Any
 
 from goldfleet import engine
 from goldfleet.azure import galleries
+from goldfleet.azure.ownership import acting_as
 from goldfleet.domain.errors import (
     AuthenticationError,
     AzureCallError,
@@ -26,8 +27,9 @@ from goldfleet.domain.errors import (
     TransientAzureError,
 )
 from goldfleet.domain.images import GalleryRole
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.releases import RegionTarget, ReleaseTarget, Stage, version_tags
-from goldfleet.lifecycle.context import ApplyContext, factory_for
+from goldfleet.lifecycle.context import ApplyContext, acts_for, factory_for
 from goldfleet.store import audit, releases
 from goldfleet.store.db import shared_database
 
@@ -263,8 +265,11 @@ def settle(
 def replicate(
     context_json: dict[str, Any], target: ReleaseTarget, spec: dict[str, Any]
 ) -> dict[str, Any]:
-    """Create the version in one target and wait until every region has settled."""
-    return settled(context_json, target, spec, start(context_json, target, spec))
+    """Create the version in one target and wait until every region has settled. A version is
+    its pipeline's, whoever makes it (a release, or a build's first target)."""
+    owner = ApplyContext.from_json(context_json).owner(OwnerKind.PIPELINE, spec["pipeline"])
+    with acting_as(owner):
+        return settled(context_json, target, spec, start(context_json, target, spec))
 
 
 def settled(
@@ -311,6 +316,7 @@ def _as_report(error: AzureCallError, target: ReleaseTarget, app_id: str) -> dic
 
 
 @engine.workflow("release.copy")
+@acts_for(OwnerKind.PIPELINE, lambda _, release_id, *__: release_id.split(":")[0])
 def copy_to_tenant(
     context_json: dict[str, Any],
     release_id: str,
@@ -355,6 +361,7 @@ def _no_source(target: ReleaseTarget) -> dict[str, Any]:
 
 
 @engine.workflow("release.distribute")
+@acts_for(OwnerKind.PIPELINE, lambda _, release_json: release_json["pipeline"])
 def distribute(context_json: dict[str, Any], release_json: dict[str, Any]) -> dict[str, Any]:
     """The whole distribution of one release (see the module docstring)."""
     pipeline, version = release_json["pipeline"], release_json["version"]

@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 
 from goldfleet import engine
 from goldfleet.domain.dr import DrillHost, drill_problems
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.lifecycle import dr_steps, rollout_steps
+from goldfleet.lifecycle.context import acts_for
 from goldfleet.lifecycle.rollout import ROLLOUTS
 
 T = TypeVar("T")
@@ -103,6 +105,7 @@ def _host_json(host: DrillHost) -> dict[str, Any]:
 
 
 @engine.workflow("dr.scale")
+@acts_for(OwnerKind.POOL, lambda _, spec: spec["primaryPool"])
 def scale(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Bring the standby scale set to ``spec['capacity']`` (None: as many as it has) on the
     current model (see the module docstring)."""
@@ -129,6 +132,7 @@ def scale(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @engine.workflow("dr.drill")
+@acts_for(OwnerKind.POOL, lambda _, spec: spec["primaryPool"])
 def drill(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Scale out by ``spec['instances']``, verify, scale back in, report (see the module
     docstring)."""

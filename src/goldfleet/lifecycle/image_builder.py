@@ -25,10 +25,13 @@ from typing import Any
 
 from goldfleet import engine
 from goldfleet.azure import imagebuilder
+from goldfleet.azure.ownership import acting_as
 from goldfleet.domain.errors import AzureCallError, GoldfleetError
 from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.names import image_template_name as template_name
+from goldfleet.domain.ownership import OWNER_TAG, OwnerKind
 from goldfleet.lifecycle.calls import StepCall, step_error
+from goldfleet.lifecycle.context import ApplyContext, acts_for
 
 STATUS_POLL = timedelta(seconds=60)
 GRACE = timedelta(minutes=30)  # beyond Image Builder's own time-out, goldfleet stops waiting
@@ -48,10 +51,13 @@ async def identity(context_json: dict[str, Any], spec: dict[str, Any]) -> str:
     call = StepCall(context_json, spec)
     build_group = f"/subscriptions/{spec['subscriptionId']}/resourceGroups/{spec['resourceGroup']}"
     scopes = sorted({build_group, _group_of(spec["target"]["galleryImageId"])})
+    # one identity serves every build in the group: it belongs to the build's tenant
+    owner = ApplyContext.from_json(context_json).owner(OwnerKind.TENANT, spec["tenant"])
     try:
-        return await imagebuilder.ensure_identity(
-            *call.args, spec["resourceGroup"], spec["location"], scopes
-        )
+        with acting_as(owner):
+            return await imagebuilder.ensure_identity(
+                *call.args, spec["resourceGroup"], spec["location"], scopes
+            )
     except AzureCallError as exc:
         raise step_error(exc) from exc
 
@@ -62,7 +68,11 @@ async def submit(
 ) -> str | None:
     """Submit the template; the reason it failed to provision, or None."""
     call = StepCall(context_json, spec)
-    body = imagebuilder.template_body(spec, identity_id)
+    # the version Image Builder makes is the pipeline's: its tags come from artifactTags
+    owner = ApplyContext.from_json(context_json).owner(OwnerKind.PIPELINE, spec["pipeline"])
+    body = imagebuilder.template_body(
+        {**spec, "tags": {**spec["tags"], OWNER_TAG: owner.tag}}, identity_id
+    )
     try:
         view = await imagebuilder.put_template(
             *call.args, spec["resourceGroup"], template_name(spec["buildId"]), body
@@ -200,6 +210,7 @@ def _wait(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @engine.workflow("image.build_with_image_builder")
+@acts_for(OwnerKind.BUILD, lambda _, spec: spec["buildId"])
 def build_with_image_builder(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """One Image Builder build (see the module docstring); the template never outlives it."""
     outcome: dict[str, Any] = {

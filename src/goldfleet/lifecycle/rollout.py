@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from goldfleet import engine
+from goldfleet.domain.ownership import OwnerKind
 from goldfleet.domain.replacement import (
     PoolHost,
     drift,
@@ -45,6 +46,7 @@ from goldfleet.domain.rollout import LogoffMode, RolloutPolicy, RolloutStrategy,
 from goldfleet.domain.scaling import ScalingPlan, floor_hosts
 from goldfleet.domain.windows import MaintenanceSchedule, WindowInstance
 from goldfleet.lifecycle import rollout_steps as steps
+from goldfleet.lifecycle.context import acts_for
 
 T = TypeVar("T")
 ROLLOUTS = engine.queue("rollouts", worker_concurrency=50)
@@ -352,6 +354,7 @@ def _batch(
 
 
 @engine.workflow("pool.rollout")
+@acts_for(OwnerKind.POOL, lambda _, spec: spec["pool"])
 def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Re-image one pool to ``spec['versionId']`` (see the module docstring)."""
     run = _Run(context_json, spec)
@@ -403,6 +406,7 @@ def rollout(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any
 
 
 @engine.workflow("pool.rollback")
+@acts_for(OwnerKind.POOL, lambda _, spec: spec["pool"])
 def rollback(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Back to the hosts the last rollout kept, at once: start them, wait until they serve,
     then empty the hosts that replaced them (as the policy says) and delete them."""

@@ -3,8 +3,9 @@ groups, the role assignments goldfleet needs, galleries and image definitions
 (planner/galleries.py), the image versions retention removes (planner/retention.py) and AVD host
 pools, application groups and workspaces (planner/host_pools.py).
 
-goldfleet marks what it manages (a ``managed-by: goldfleet`` tag on resource groups, the same
-words as a role assignment's description) and only ever deletes what it marked.
+Every change names its owner (``goldfleet-owner: <installation>/<kind>/<name>``, in tags, or in
+a role assignment's description); planner/ownership.py turns a change to something another owner
+holds into a conflict, and goldfleet only ever deletes what carries this installation's tag.
 """
 
 from __future__ import annotations
@@ -25,14 +26,22 @@ from goldfleet.domain.observed import (
     ObservedSubscription,
     fingerprint,
 )
+from goldfleet.domain.ownership import (
+    DEFAULT_INSTALLATION,
+    Owner,
+    OwnerKind,
+    owned_description,
+    owner_in_description,
+    parse_owner,
+)
 from goldfleet.domain.tenancy import RoleAssignmentSpec, SubscriptionSpec, Tenant
 from goldfleet.planner.galleries import gallery_changes
 from goldfleet.planner.host_pools import host_pool_changes
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.planner.ordering import order_changes
+from goldfleet.planner.ownership import MANAGED_TAG, claim, is_ours, owned_tags
 from goldfleet.planner.retention import retention_changes
 
-MANAGED_TAG = ("managed-by", "goldfleet")
 MANAGED_DESCRIPTION = "managed-by: goldfleet"
 _ASSIGNMENT_NAMESPACE = uuid.UUID("2f0a5c1e-6a53-4c8e-9f43-60c1d9e0a7b2")
 
@@ -77,6 +86,7 @@ def make_plan(
     *,
     retention: tuple[Configuration, datetime] | None = None,
     host_pools: Sequence[HostPool] = (),
+    installation: str = DEFAULT_INSTALLATION,
 ) -> Plan:
     """The plan that turns ``observed`` into what ``tenants`` (and the galleries, image
     definitions and AVD host pools in their subscriptions) declare. With ``retention`` (the
@@ -93,17 +103,22 @@ def make_plan(
                     "was not observed: goldfleet cannot see it with this tenant's credential"
                 )
                 continue
-            changes += _resource_groups(tenant, sub, seen)
-            changes += _role_assignments(tenant, sub, seen, problems)
+            owner = Owner(installation, OwnerKind.TENANT, tenant.name)
+            changes += _resource_groups(tenant, sub, seen, owner)
+            changes += _role_assignments(tenant, sub, seen, problems, owner)
     changes += gallery_changes(
-        {t.name: t for t in tenants}, galleries, definitions, observed, problems
+        {t.name: t for t in tenants}, galleries, definitions, observed, problems, installation
     )
-    changes += host_pool_changes({t.name: t for t in tenants}, host_pools, observed, problems)
+    changes += host_pool_changes(
+        {t.name: t for t in tenants}, host_pools, observed, problems, installation
+    )
     pipelines: list[Any] = []
     if retention is not None:
         configuration, now = retention
         changes += retention_changes(configuration, observed, now)
         pipelines = [(p.name, p.retention) for p in configuration.pipelines if p.retention]
+    changes, conflicts = claim(changes)
+    problems += sorted(conflicts)
     return Plan(
         changes=order_changes(changes),
         desired_fingerprint=desired_fingerprint(
@@ -119,7 +134,7 @@ def _rg_view(name: str, location: str, tags: Iterable[tuple[str, str]]) -> dict[
 
 
 def _resource_groups(
-    tenant: Tenant, sub: SubscriptionSpec, seen: ObservedSubscription
+    tenant: Tenant, sub: SubscriptionSpec, seen: ObservedSubscription, owner: Owner
 ) -> list[Change]:
     observed = {g.name.lower(): g for g in seen.resource_groups}
     changes = []
@@ -128,7 +143,7 @@ def _resource_groups(
         wanted_names.add(spec.name.lower())
         rid = f"/subscriptions/{sub.subscription_id}/resourceGroups/{spec.name}"
         after = _rg_view(
-            spec.name, spec.location.replace(" ", "").lower(), (*spec.tags, MANAGED_TAG)
+            spec.name, spec.location.replace(" ", "").lower(), owned_tags(owner, spec.tags).items()
         )
         current = observed.get(spec.name.lower())
         before = _rg_view(current.name, current.location, current.tags) if current else None
@@ -145,10 +160,11 @@ def _resource_groups(
         else:
             action, reason = Action.NOOP, "matches"
         changes.append(
-            _change(tenant, sub, Kind.RESOURCE_GROUP, rid, action, before, after, reason)
+            _change(tenant, sub, Kind.RESOURCE_GROUP, rid, action, before, after, reason, owner)
         )
     for name, group in sorted(observed.items()):
-        if name in wanted_names or MANAGED_TAG not in group.tags:
+        found = is_ours(group.tags, owner.installation)
+        if name in wanted_names or found is None or _kind_of(found) is not OwnerKind.TENANT:
             continue
         changes.append(
             _change(
@@ -159,14 +175,24 @@ def _resource_groups(
                 Action.DELETE,
                 _rg_view(group.name, group.location, group.tags),
                 None,
-                "managed by goldfleet and no longer in the configuration",
+                "goldfleet's and no longer in the configuration",
+                found,
             )
         )
     return changes
 
 
+def _kind_of(owner_tag: str) -> OwnerKind | None:
+    owner = parse_owner(owner_tag)
+    return owner.kind if owner else None
+
+
 def _role_assignments(
-    tenant: Tenant, sub: SubscriptionSpec, seen: ObservedSubscription, problems: list[str]
+    tenant: Tenant,
+    sub: SubscriptionSpec,
+    seen: ObservedSubscription,
+    problems: list[str],
+    owner: Owner,
 ) -> list[Change]:
     roles = dict(seen.role_definitions)
     observed = {a.name.lower(): a for a in seen.role_assignments}
@@ -186,7 +212,7 @@ def _role_assignments(
             "role": spec.role,
             "roleDefinitionGuid": role_guid,
             "principalId": principal_id,
-            "description": MANAGED_DESCRIPTION,
+            "description": owned_description(owner),
         }
         current = observed.get(name) or _same_grant(
             seen.role_assignments, scope, role_guid, principal_id
@@ -203,6 +229,7 @@ def _role_assignments(
                     None,
                     after,
                     f"{spec.role} for {spec.principal} is missing",
+                    owner,
                     depends,
                 )
             )
@@ -217,12 +244,15 @@ def _role_assignments(
                     _assignment_view(current),
                     _assignment_view(current),
                     "present",
+                    owner,
                     depends,
                 )
             )
             wanted.add(current.name.lower())
     for name, assignment in sorted(observed.items()):
-        if name in wanted or assignment.description != MANAGED_DESCRIPTION:
+        found = owner_in_description(assignment.description)
+        mine = parse_owner(found)
+        if name in wanted or mine is None or mine.installation != owner.installation:
             continue
         changes.append(
             _change(
@@ -233,7 +263,8 @@ def _role_assignments(
                 Action.DELETE,
                 _assignment_view(assignment),
                 None,
-                "managed by goldfleet and no longer in the configuration",
+                "goldfleet's and no longer in the configuration",
+                mine,
             )
         )
     return changes
@@ -310,6 +341,7 @@ def _change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     reason: str,
+    owner: Owner | str,
     depends_on: tuple[str, ...] = (),
 ) -> Change:
     return Change(
@@ -324,6 +356,7 @@ def _change(
         after=after,
         depends_on=depends_on,
         reason=reason,
+        owner=str(owner),
     )
 
 

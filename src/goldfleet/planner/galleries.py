@@ -13,10 +13,11 @@ from typing import Any
 
 from goldfleet.domain.images import Gallery, ImageDefinition
 from goldfleet.domain.observed import ObservedGallery, ObservedImageDefinition, ObservedState
+from goldfleet.domain.ownership import Owner, OwnerKind
 from goldfleet.domain.tenancy import Tenant
 from goldfleet.planner.model import Action, Change, Kind
+from goldfleet.planner.ownership import owned_tags
 
-MANAGED_TAG = ("managed-by", "goldfleet")
 IMMUTABLE = ("osType", "osState", "hyperVGeneration", "identifier")
 
 
@@ -46,7 +47,7 @@ def _definition_view(d: ObservedImageDefinition) -> dict[str, Any]:
     }
 
 
-def _desired_definition(d: ImageDefinition, location: str) -> dict[str, Any]:
+def _desired_definition(d: ImageDefinition, location: str, owner: Owner) -> dict[str, Any]:
     return {
         "name": d.definition_name,
         "location": location,
@@ -60,7 +61,7 @@ def _desired_definition(d: ImageDefinition, location: str) -> dict[str, Any]:
             "sku": d.identifier.sku,
         },
         "description": d.description,
-        "tags": dict([MANAGED_TAG]),
+        "tags": owned_tags(owner),
     }
 
 
@@ -70,6 +71,7 @@ def gallery_changes(
     definitions: Sequence[ImageDefinition],
     observed: ObservedState,
     problems: list[str],
+    installation: str,
 ) -> list[Change]:
     changes: list[Change] = []
     by_gallery: dict[str, list[ImageDefinition]] = {}
@@ -85,18 +87,26 @@ def gallery_changes(
             continue
         rid = str(gallery.resource_id)
         current = next((g for g in seen.galleries if g.resource_id.lower() == rid.lower()), None)
-        changes.append(_gallery_change(tenant, gallery, current))
+        owner = Owner(installation, OwnerKind.GALLERY, gallery.name)
+        changes.append(_gallery_change(tenant, gallery, current, owner))
         present = [d for d in seen.image_definitions if d.gallery_id.lower() == rid.lower()]
         for definition in sorted(by_gallery.get(gallery.name, []), key=lambda d: d.name):
-            changes.append(_definition_change(tenant, gallery, definition, present))
+            owner = Owner(installation, OwnerKind.DEFINITION, definition.name)
+            changes.append(_definition_change(tenant, gallery, definition, present, owner))
     return changes
 
 
-def _gallery_change(tenant: Tenant, gallery: Gallery, current: ObservedGallery | None) -> Change:
+def _gallery_change(
+    tenant: Tenant, gallery: Gallery, current: ObservedGallery | None, owner: Owner
+) -> Change:
     rid = str(gallery.resource_id)
     location = gallery.location.replace(" ", "").lower()
     after = _gallery_view(
-        gallery.gallery_name, gallery.resource_group, location, gallery.description, [MANAGED_TAG]
+        gallery.gallery_name,
+        gallery.resource_group,
+        location,
+        gallery.description,
+        owned_tags(owner).items(),
     )
     before = None
     if current is None:
@@ -109,7 +119,7 @@ def _gallery_change(tenant: Tenant, gallery: Gallery, current: ObservedGallery |
             current.description,
             current.tags,
         )
-        after["tags"] = dict(sorted({**before["tags"], **after["tags"]}.items()))
+        after["tags"] = owned_tags(owner, current.tags)
         if current.location != location:
             action = Action.REPLACE
             reason = (
@@ -130,6 +140,7 @@ def _gallery_change(tenant: Tenant, gallery: Gallery, current: ObservedGallery |
         after,
         reason,
         (group.lower(),),
+        owner,
     )
 
 
@@ -138,10 +149,11 @@ def _definition_change(
     gallery: Gallery,
     definition: ImageDefinition,
     present: Sequence[ObservedImageDefinition],
+    owner: Owner,
 ) -> Change:
     gallery_id = str(gallery.resource_id)
     rid = f"{gallery_id}/images/{definition.definition_name}"
-    after = _desired_definition(definition, gallery.location.replace(" ", "").lower())
+    after = _desired_definition(definition, gallery.location.replace(" ", "").lower(), owner)
     current = next(
         (d for d in present if d.name.lower() == definition.definition_name.lower()), None
     )
@@ -150,7 +162,7 @@ def _definition_change(
         action, reason = Action.CREATE, "declared in the configuration, absent in Azure"
     else:
         before = _definition_view(current)
-        after["tags"] = dict(sorted({**before["tags"], **after["tags"]}.items()))
+        after["tags"] = owned_tags(owner, current.tags)
         changed = [k for k in IMMUTABLE if before[k] != after[k]]
         if changed:
             action = Action.REPLACE
@@ -172,6 +184,7 @@ def _definition_change(
         after,
         reason,
         (gallery_id.lower(),),
+        owner,
     )
 
 
@@ -185,6 +198,7 @@ def _change(
     after: dict[str, Any] | None,
     reason: str,
     depends_on: tuple[str, ...],
+    owner: Owner,
 ) -> Change:
     return Change(
         key=resource_id.lower(),
@@ -198,4 +212,5 @@ def _change(
         after=after,
         depends_on=depends_on,
         reason=reason,
+        owner=owner.tag,
     )

@@ -8,8 +8,10 @@ and nothing moves between regions): a difference is a ``replace``, which apply r
 application group cannot move to another pool or change type either. A workspace keeps the
 references to application groups goldfleet does not manage. Session hosts are not planned:
 rollouts create and replace them; the registration token is a secret and never in a plan.
-goldfleet deletes only what carries its ``managed-by: goldfleet`` tag, and deletes a pool
-without ``force`` (Azure refuses while session hosts remain, which is the point).
+A pool, its groups and its DR pool are owned by the HostPool document (``pool/<name>``), a
+workspace by its name (``workspace/<name>``: several pools publish into one). goldfleet deletes
+only what carries this installation's owner tag, and deletes a pool without ``force`` (Azure
+refuses while session hosts remain, which is the point).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from goldfleet.domain.observed import (
     ObservedSubscription,
     ObservedWorkspace,
 )
+from goldfleet.domain.ownership import Owner, OwnerKind, parse_owner
 from goldfleet.domain.tenancy import Tenant
 from goldfleet.planner.model import Action, Change, Kind
+from goldfleet.planner.ownership import is_ours, owned_tags
 
-MANAGED_TAG = ("managed-by", "goldfleet")
 _POOL_TYPE = {HostPoolType.POOLED: "Pooled", HostPoolType.PERSONAL: "Personal"}
 _BALANCER = {
     LoadBalancer.BREADTH_FIRST: "BreadthFirst",
@@ -41,10 +44,6 @@ def _location(value: str) -> str:
     return value.replace(" ", "").lower()
 
 
-def _merged_tags(observed: tuple[tuple[str, str], ...] | None) -> dict[str, str]:
-    return dict(sorted({**dict(observed or ()), MANAGED_TAG[0]: MANAGED_TAG[1]}.items()))
-
-
 def _find(items: Sequence[Any], resource_id: str) -> Any:
     return next((i for i in items if i.resource_id.lower() == resource_id.lower()), None)
 
@@ -54,36 +53,45 @@ def host_pool_changes(
     pools: Sequence[HostPool],
     observed: ObservedState,
     problems: list[str],
+    installation: str,
 ) -> list[Change]:
     changes: list[Change] = []
-    by_subscription: dict[str, list[HostPool]] = {}
+    by_subscription: dict[str, list[tuple[HostPool, Owner]]] = {}
     for pool in sorted(pools, key=lambda p: p.name):
-        by_subscription.setdefault(pool.subscription_id.lower(), []).append(pool)
+        owner = Owner(installation, OwnerKind.POOL, pool.name)  # its DR pool's owner too
+        members = by_subscription.setdefault(pool.subscription_id.lower(), [])
+        members.append((pool, owner))
         dr = pool.dr_pool()
         if dr is not None:
-            by_subscription[pool.subscription_id.lower()].append(dr)
+            members.append((dr, owner))
     for subscription, members in sorted(by_subscription.items()):
         seen = observed.subscription(subscription)
         if seen is None:
             problems.append(
-                f"HostPool/{members[0].name}: subscription {members[0].subscription_id} "
+                f"HostPool/{members[0][0].name}: subscription {members[0][0].subscription_id} "
                 "was not observed"
             )
             continue
-        tenant = tenants[members[0].tenant]
-        changes += _subscription_changes(tenant, members, seen)
+        tenant = tenants[members[0][0].tenant]
+        changes += _subscription_changes(tenant, members, seen, installation)
     return changes
 
 
 def _subscription_changes(
-    tenant: Tenant, pools: Sequence[HostPool], seen: ObservedSubscription
+    tenant: Tenant,
+    members: Sequence[tuple[HostPool, Owner]],
+    seen: ObservedSubscription,
+    installation: str,
 ) -> list[Change]:
     changes: list[Change] = []
     wanted: set[str] = set()
-    for pool in pools:
-        pool_change = _pool_change(tenant, pool, _find(seen.host_pools, str(pool.resource_id)))
+    pools = [pool for pool, _ in members]
+    for pool, owner in members:
+        pool_change = _pool_change(
+            tenant, pool, _find(seen.host_pools, str(pool.resource_id)), owner
+        )
         group_change = _group_change(
-            tenant, pool, _find(seen.application_groups, str(pool.application_group_id))
+            tenant, pool, _find(seen.application_groups, str(pool.application_group_id)), owner
         )
         changes += [pool_change, group_change]
         wanted |= {pool_change.key, group_change.key}
@@ -91,11 +99,11 @@ def _subscription_changes(
     for pool in pools:
         if pool.workspace_id is not None:
             workspaces.setdefault(str(pool.workspace_id).lower(), []).append(pool)
-    for members in workspaces.values():
-        change = _workspace_change(tenant, members, seen)
+    for publishing in workspaces.values():
+        change = _workspace_change(tenant, publishing, seen, installation)
         changes.append(change)
         wanted.add(change.key)
-    changes += _deletions(tenant, seen, wanted)
+    changes += _deletions(tenant, seen, wanted, installation)
     return changes
 
 
@@ -116,7 +124,9 @@ def _pool_view(p: ObservedHostPool) -> dict[str, Any]:
     }
 
 
-def _pool_change(tenant: Tenant, pool: HostPool, current: ObservedHostPool | None) -> Change:
+def _pool_change(
+    tenant: Tenant, pool: HostPool, current: ObservedHostPool | None, owner: Owner
+) -> Change:
     after = {
         "name": pool.host_pool_name,
         "resourceGroup": pool.resource_group,
@@ -129,7 +139,7 @@ def _pool_change(tenant: Tenant, pool: HostPool, current: ObservedHostPool | Non
         "validationEnvironment": pool.validation,
         "preferredAppGroupType": "Desktop",
         "friendlyName": current.friendly_name if current else "",
-        "tags": _merged_tags(current.tags if current else None),
+        "tags": owned_tags(owner, current.tags if current else ()),
     }
     group_key = f"/subscriptions/{pool.subscription_id}/resourcegroups/{pool.resource_group}"
     before = _pool_view(current) if current else None
@@ -154,6 +164,7 @@ def _pool_change(tenant: Tenant, pool: HostPool, current: ObservedHostPool | Non
         after,
         reason,
         (group_key.lower(),),
+        owner,
     )
 
 
@@ -170,7 +181,7 @@ def _group_view(g: ObservedApplicationGroup) -> dict[str, Any]:
 
 
 def _group_change(
-    tenant: Tenant, pool: HostPool, current: ObservedApplicationGroup | None
+    tenant: Tenant, pool: HostPool, current: ObservedApplicationGroup | None, owner: Owner
 ) -> Change:
     pool_id = str(pool.resource_id)
     if current is not None and current.host_pool_id.lower() == pool_id.lower():
@@ -182,7 +193,7 @@ def _group_change(
         "hostPoolId": pool_id,
         "applicationGroupType": "Desktop",
         "friendlyName": pool.desktop.friendly_name or "",
-        "tags": _merged_tags(current.tags if current else None),
+        "tags": owned_tags(owner, current.tags if current else ()),
     }
     before = _group_view(current) if current else None
     if before is None:
@@ -208,6 +219,7 @@ def _group_change(
         after,
         reason,
         (str(pool.resource_id).lower(),),
+        owner,
     )
 
 
@@ -225,13 +237,19 @@ def _workspace_change(
     tenant: Tenant,
     pools: Sequence[HostPool],
     seen: ObservedSubscription,
+    installation: str,
 ) -> Change:
     first = pools[0]
     assert first.workspace_id is not None
     rid = str(first.workspace_id)
+    owner = Owner(installation, OwnerKind.WORKSPACE, first.desktop.workspace or "")
     current: ObservedWorkspace | None = _find(seen.workspaces, rid)
     # goldfleet's groups are published exactly where the configuration says; others' stay
-    ours = {g.resource_id.lower() for g in seen.application_groups if MANAGED_TAG in g.tags}
+    ours = {
+        g.resource_id.lower()
+        for g in seen.application_groups
+        if is_ours(g.tags, installation) is not None
+    }
     references = {str(p.application_group_id).lower(): str(p.application_group_id) for p in pools}
     for pool in pools:  # users reach the DR desktop from the same workspace
         dr = pool.dr_pool()
@@ -246,7 +264,7 @@ def _workspace_change(
         "resourceGroup": first.resource_group,
         "location": current.location if current else _location(first.location),
         "applicationGroups": sorted(kept, key=str.lower),
-        "tags": _merged_tags(current.tags if current else None),
+        "tags": owned_tags(owner, current.tags if current else ()),
     }
     before = _workspace_view(current) if current else None
     if before is None:
@@ -254,7 +272,9 @@ def _workspace_change(
     else:
         action, reason = _update_or_noop(before, after)
     depends = tuple(sorted(references))  # keys outside the plan are ignored when ordering
-    return _change(tenant, first, Kind.WORKSPACE, rid, action, before, after, reason, depends)
+    return _change(
+        tenant, first, Kind.WORKSPACE, rid, action, before, after, reason, depends, owner
+    )
 
 
 def _update_or_noop(before: dict[str, Any], after: dict[str, Any]) -> tuple[Action, str]:
@@ -265,7 +285,9 @@ def _update_or_noop(before: dict[str, Any], after: dict[str, Any]) -> tuple[Acti
     return Action.NOOP, "matches"
 
 
-def _deletions(tenant: Tenant, seen: ObservedSubscription, wanted: set[str]) -> list[Change]:
+def _deletions(
+    tenant: Tenant, seen: ObservedSubscription, wanted: set[str], installation: str
+) -> list[Change]:
     changes: list[Change] = []
     kinds: list[tuple[Kind, Sequence[Any], Any]] = [
         (Kind.HOST_POOL, seen.host_pools, _pool_view),
@@ -274,7 +296,11 @@ def _deletions(tenant: Tenant, seen: ObservedSubscription, wanted: set[str]) -> 
     ]
     for kind, items, view in kinds:
         for item in sorted(items, key=lambda i: i.resource_id.lower()):
-            if item.resource_id.lower() in wanted or MANAGED_TAG not in item.tags:
+            found = is_ours(item.tags, installation)
+            owner = parse_owner(found)
+            if item.resource_id.lower() in wanted or owner is None:
+                continue
+            if owner.kind not in (OwnerKind.POOL, OwnerKind.WORKSPACE):
                 continue
             changes.append(
                 Change(
@@ -287,7 +313,8 @@ def _deletions(tenant: Tenant, seen: ObservedSubscription, wanted: set[str]) -> 
                     resource_id=item.resource_id,
                     before=view(item),
                     after=None,
-                    reason="managed by goldfleet and no longer in the configuration",
+                    reason="goldfleet's and no longer in the configuration",
+                    owner=owner.tag,
                 )
             )
     return changes
@@ -303,6 +330,7 @@ def _change(
     after: dict[str, Any] | None,
     reason: str,
     depends_on: tuple[str, ...],
+    owner: Owner,
 ) -> Change:
     return Change(
         key=resource_id.lower(),
@@ -316,4 +344,5 @@ def _change(
         after=after,
         depends_on=depends_on,
         reason=reason,
+        owner=owner.tag,
     )

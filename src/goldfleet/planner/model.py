@@ -58,6 +58,7 @@ class Change:
     after: dict[str, Any] | None
     depends_on: tuple[str, ...] = ()
     reason: str = ""
+    owner: str = ""  # the goldfleet-owner tag the change acts for (domain.ownership)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +73,7 @@ class Change:
             "after": self.after,
             "dependsOn": list(self.depends_on),
             "reason": self.reason,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -88,6 +90,7 @@ class Change:
             after=data["after"],
             depends_on=tuple(data["dependsOn"]),
             reason=data["reason"],
+            owner=data.get("owner", ""),
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.images import ImagePipeline
 from goldfleet.domain.observed import ObservedImageVersion, ObservedState
+from goldfleet.domain.ownership import OWNER_TAG, OwnerKind
 from goldfleet.domain.releases import ReleaseTarget, release_targets
 from goldfleet.domain.retention import Fate, HeldVersion, Verdict, decide
 from goldfleet.planner.model import Action, Change, Kind
@@ -52,6 +53,7 @@ def pipeline_verdicts(
     assert pipeline.retention is not None
     targets = release_targets(configuration, pipeline, now.date())
     found = held_versions(targets, observed)
+    owner = configuration.owner(OwnerKind.PIPELINE, pipeline.name).tag
     held = [
         HeldVersion(
             target=t.definition,
@@ -61,7 +63,7 @@ def pipeline_verdicts(
             failed=v.provisioning_state == "Failed",
             end_of_life=_instant(v.end_of_life),
             blocks_deletion_before_end_of_life=v.blocks_deletion_before_end_of_life,
-            managed=("managed-by", "goldfleet") in v.tags,
+            managed=(OWNER_TAG, owner) in v.tags,
         )
         for t, v in found
     ]
@@ -83,6 +85,7 @@ def retention_changes(
         if pipeline.retention is None:
             continue
         verdicts, found = pipeline_verdicts(configuration, pipeline, observed, now)
+        owner = configuration.owner(OwnerKind.PIPELINE, pipeline.name).tag
         copies_of: dict[str, list[str]] = {}
         for verdict in (v for v in verdicts if v.fate is Fate.DELETE):
             source = (verdict.version.source_id or "").lower()
@@ -115,6 +118,7 @@ def retention_changes(
                     if action is Action.DELETE
                     else (),
                     reason=verdict.why,
+                    owner=owner,
                 )
             )
     return changes

@@ -63,6 +63,22 @@ def get(engine: Engine, release_id: str) -> ReleaseRecord | None:
     return ReleaseRecord(**dict(row._mapping)) if row else None
 
 
+def requested_on(engine: Engine, pipeline: str, source_id: str, day: str) -> ReleaseRecord | None:
+    """The newest release of ``pipeline`` from ``source_id`` opened on ``day`` (YYYY-MM-DD, the
+    cloud's clock): the one a repeated request with no version name continues."""
+    query = (
+        select(releases)
+        .where(releases.c.pipeline == pipeline)
+        .where(releases.c.source_id == source_id)
+        .where(releases.c.created_at.startswith(day))
+        .order_by(releases.c.created_at.desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return ReleaseRecord(**dict(row._mapping)) if row else None
+
+
 def all_of(engine: Engine, pipeline: str | None = None) -> list[ReleaseRecord]:
     query = select(releases).order_by(releases.c.created_at, releases.c.release_id)
     if pipeline:

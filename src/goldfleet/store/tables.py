@@ -104,3 +104,13 @@ builds = Table(
     Index("ix_goldfleet_builds_pipeline_version", "pipeline", "version"),
     Index("ix_goldfleet_builds_pipeline_started", "pipeline", "started_at"),
 )
+
+locks = Table(
+    "goldfleet_locks",
+    metadata,
+    Column("object", String(300), primary_key=True),
+    Column("holder", String(300), nullable=False),
+    Column("command", String(300), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("acquired_at", String(40), nullable=False),
+)

@@ -179,3 +179,7 @@ class TenantSpec(ConfigModel):
     freezes: list[Freeze] = Field(default_factory=list)
     opt_out: Flag = False
     """true: this tenant receives no new release until it opts back in."""
+    installation: Name | None = None
+    """Provider tenant only: the name of this goldfleet installation (default "goldfleet"). It is
+    part of the ownership tag on everything goldfleet makes (``goldfleet-owner:
+    <installation>/<kind>/<name>``), so two installations never touch each other's resources."""
