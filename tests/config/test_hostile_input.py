@@ -10,6 +10,7 @@ import pytest
 
 from goldfleet.config import composer, limits
 from goldfleet.config.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+from goldfleet.config.yaml_source import read_documents
 from tests.config.support import BASE, problems, with_base
 
 HEADER = "apiVersion: goldfleet/v1\nkind: Tenant\nmetadata: {name: contoso}\n"
@@ -273,3 +274,13 @@ def test_a_document_lists_at_most_a_hundred_problems_and_counts_the_rest(tmp_pat
         " are listed)" in found
     )
     assert seconds < 2.0
+
+
+def test_locating_a_problem_in_each_key_of_a_wide_mapping_takes_linear_time():
+    keys = 50_000
+    text = "labels: {" + ", ".join(f"k{n}: v" for n in range(keys)) + "}\n"
+    [document] = read_documents(text, "wide.yaml").documents
+    started = time.perf_counter()
+    positions = [document.position(("labels", f"k{n}"), at_key=True) for n in range(keys)]
+    assert time.perf_counter() - started < 1.0
+    assert positions[0] == (1, 10) and positions[-1][0] == 1

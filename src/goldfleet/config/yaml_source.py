@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -94,6 +94,9 @@ class SourceDocument:
     index: int  # 0-based position in the file
     node: yaml.Node
     data: Any
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def position(self, path: Path, *, at_key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of ``path``'s value, or of its key with ``at_key``; of the
@@ -103,14 +106,7 @@ class SourceDocument:
         for part in path:
             child: tuple[yaml.Node | None, yaml.Node] | None = None
             if isinstance(node, yaml.MappingNode):
-                child = next(
-                    (
-                        (k, v)
-                        for k, v in node.value
-                        if isinstance(k, yaml.ScalarNode) and k.value == part
-                    ),
-                    None,
-                )
+                child = self._pairs(node).get(part) if isinstance(part, str) else None
             elif (
                 isinstance(node, yaml.SequenceNode)
                 and isinstance(part, int)
@@ -123,6 +119,18 @@ class SourceDocument:
             key_node, node = child
         mark = (key_node if at_key and key_node is not None else node).start_mark
         return mark.line + 1, mark.column + 1
+
+    def _pairs(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """A mapping's (key node, value node) by key, the first of duplicates; built once, so
+        that locating each of many problems in a wide mapping is not a scan of it."""
+        pairs = self._keys.get(id(node))
+        if pairs is None:
+            pairs = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    pairs.setdefault(key.value, (key, value))
+            self._keys[id(node)] = pairs
+        return pairs
 
     def problem(
         self, path: Path, message: str, *, subject: str | None, at_key: bool = False
