@@ -9,6 +9,7 @@ import typer
 
 from goldfleet import __version__
 from goldfleet.api import session
+from goldfleet.cli import adoption as adoption_command
 from goldfleet.cli import audit as audit_commands
 from goldfleet.cli import builds as build_commands  # noqa: F401 (registers image capture)
 from goldfleet.cli import changes as change_commands
@@ -36,6 +37,7 @@ app.command(name="validate")(config_commands.validate)
 app.command(name="schema")(config_commands.schema)
 app.command(name="plan")(change_commands.plan)
 app.command(name="apply")(change_commands.apply)
+app.command(name="adopt")(adoption_command.adopt)
 app.command(name="status")(status_commands.show_status)
 app.add_typer(status_commands.tenant_app, name="tenant")
 app.add_typer(audit_commands.audit_app, name="audit")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 OWNER_TAG = "goldfleet-owner"
+MANAGED_TAG = ("managed-by", "goldfleet")  # for people reading the portal; owners decide
 DEFAULT_INSTALLATION = "goldfleet"
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,149}$")
 

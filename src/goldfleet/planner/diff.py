@@ -28,6 +28,7 @@ from goldfleet.domain.observed import (
 )
 from goldfleet.domain.ownership import (
     DEFAULT_INSTALLATION,
+    MANAGED_TAG,
     Owner,
     OwnerKind,
     owned_description,
@@ -39,7 +40,7 @@ from goldfleet.planner.galleries import gallery_changes
 from goldfleet.planner.host_pools import host_pool_changes
 from goldfleet.planner.model import Action, Change, Kind, Plan
 from goldfleet.planner.ordering import order_changes
-from goldfleet.planner.ownership import MANAGED_TAG, claim, is_ours, owned_tags
+from goldfleet.planner.ownership import claim, is_ours, owned_tags
 from goldfleet.planner.retention import retention_changes
 
 MANAGED_DESCRIPTION = "managed-by: goldfleet"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from goldfleet.domain.ownership import (
+    MANAGED_TAG,
     OWNER_TAG,
     Owner,
     adoption_hint,
@@ -27,7 +28,6 @@ from goldfleet.domain.ownership import (
 )
 from goldfleet.planner.model import Action, Change, Kind
 
-MANAGED_TAG = ("managed-by", "goldfleet")
 MARKER_TAGS = frozenset({MANAGED_TAG[0], OWNER_TAG})
 
 
