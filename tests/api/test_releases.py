@@ -370,9 +370,11 @@ def test_a_version_in_use_is_kept_and_a_blocked_deletion_is_a_clear_error(
     from goldfleet.azure.ownership import acting_as
     from goldfleet.domain.ownership import Owner, OwnerKind
 
-    with pytest.raises(AzureCallError) as refused:  # goldfleet's own version, as its pipeline
-        with acting_as(Owner("goldfleet", OwnerKind.PIPELINE, "win11-avd-monthly")):
-            asyncio.run(delete())
+    with (  # goldfleet's own version, as its pipeline
+        pytest.raises(AzureCallError) as refused,
+        acting_as(Owner("goldfleet", OwnerKind.PIPELINE, "win11-avd-monthly")),
+    ):
+        asyncio.run(delete())
     assert str(refused.value).startswith(f"deleting image version {version_id}: ")
     assert "cannot be deleted before its end of life date" in str(refused.value)
 

@@ -163,9 +163,7 @@ def test_a_group_that_another_pool_owns_is_a_conflict_never_a_change():
     plan = plan_for([pool()], seen([seen_pool()], [seen_group(pool_name="hp-other")]))
     assert plan.changes[2].action.value == "no-op"
     assert plan.changes[2].reason.startswith("conflict:")
-    assert any(
-        "applicationGroup" in p and "goldfleet/pool/hp-other" in p for p in plan.problems
-    )
+    assert any("applicationGroup" in p and "goldfleet/pool/hp-other" in p for p in plan.problems)
 
 
 def test_shared_workspace_keeps_others_references_and_drops_unwanted_ours():

@@ -16,6 +16,7 @@ from goldfleet.domain.observed import (
     ObservedState,
     ObservedSubscription,
 )
+from goldfleet.domain.ownership import MANAGED_TAG, OWNER_TAG
 from goldfleet.domain.tenancy import (
     CredentialKind,
     CredentialRef,
@@ -26,8 +27,7 @@ from goldfleet.domain.tenancy import (
     TenantRole,
 )
 from goldfleet.planner import Action, Plan, make_plan
-from goldfleet.domain.ownership import OWNER_TAG
-from goldfleet.planner.diff import MANAGED_TAG, assignment_name
+from goldfleet.planner.diff import assignment_name
 
 SUB = "aaaaaaaa-0000-4000-8000-00000000000a"
 TID = "11111111-0000-4000-8000-000000000001"
@@ -60,7 +60,10 @@ def ours(tenant_name="contoso"):
     return (MANAGED_TAG, (OWNER_TAG, f"goldfleet/tenant/{tenant_name}"))
 
 
-def rg(name, location="westeurope", tags=ours(), sub=SUB):
+OURS = ours()
+
+
+def rg(name, location="westeurope", tags=OURS, sub=SUB):
     return ObservedResourceGroup(
         f"/subscriptions/{sub}/resourceGroups/{name}", name, location, tuple(sorted(tags))
     )
