@@ -201,9 +201,17 @@ def test_the_sweeper_removes_what_no_running_build_owns(goldfleet, estate):
     client = ResourceManagementClient(
         provider_credential(estate), PROVIDER_SUB, **sdk_kwargs(estate)
     )
+    lost = "win11-legal-capture@lost"  # a crashed build's group, as goldfleet tagged it
     client.resource_groups.create_or_update(
         "rg-goldfleet-tmp-lost",
-        {"location": "uksouth", "tags": {"goldfleet-temporary": "win11-legal-capture@lost"}},
+        {
+            "location": "uksouth",
+            "tags": {"goldfleet-temporary": lost, "goldfleet-owner": f"goldfleet/build/{lost}"},
+        },
+    )
+    client.resource_groups.create_or_update(  # looks like one, but goldfleet did not make it
+        "rg-goldfleet-tmp-fake",
+        {"location": "uksouth", "tags": {"goldfleet-temporary": "win11-legal-capture@fake"}},
     )
     client.resource_groups.create_or_update(
         "rg-someone-elses", {"location": "uksouth", "tags": {"owner": "someone"}}
@@ -211,4 +219,4 @@ def test_the_sweeper_removes_what_no_running_build_owns(goldfleet, estate):
     removed = json.loads(goldfleet("image", "sweep", "-c", str(CONFIG), "-o", "json").stdout)
     assert removed == [f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-tmp-lost"]
     assert "rg-someone-elses" in groups(estate)
-    assert temporary_groups(estate) == []
+    assert temporary_groups(estate) == ["rg-goldfleet-tmp-fake"]

@@ -39,7 +39,7 @@ from goldfleet.domain.images import (
     ImagePipeline,
     MasterVmSource,
 )
-from goldfleet.domain.ownership import OwnerKind
+from goldfleet.domain.ownership import OwnerKind, owner_in_tags
 from goldfleet.domain.provenance import (
     BuilderKind,
     Provenance,
@@ -525,6 +525,8 @@ def sweep(config_path: Path, target: Target) -> list[str]:
                     if record is not None and record.status not in builds.FINISHED:
                         continue  # its workflow will remove it
                     owner = configuration.owner(OwnerKind.BUILD, tags.get(TEMPORARY_TAG, ""))
+                    if owner_in_tags(tags) != owner.tag:
+                        continue  # tagged like a build's, but not goldfleet's: left alone
                     with acting_as(owner):
                         gone = await compute.delete_group(
                             factory, tenant_id, subscription, ref, name

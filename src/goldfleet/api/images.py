@@ -269,6 +269,8 @@ def create_release(
         releases.open_release(
             database, pipeline.name, name, source_id, Stage.BUILT.value, now.isoformat()
         )
+    # recorded once: also when a command killed right after opening the release runs again
+    if not audit.count_of(database, "release.requested", release_id):
         audit.append(
             database,
             at=now.isoformat(),

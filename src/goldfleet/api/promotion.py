@@ -185,10 +185,15 @@ def _record_promotion(
     outcome: dict[str, Any] | None,
 ) -> None:
     """The override (who, why) and the promotion, in the store and the audit trail. A
-    promotion by copy that did not complete everywhere leaves the stage as it was."""
+    promotion by copy that did not complete everywhere leaves the stage as it was. Promoting
+    again what was promoted already (a command run again after a crash) records nothing more."""
     now = clock_for(target).now()
     database = shared_database()
     validation = dict(record.validation)
+    already = set(validation.get("promotedVersions") or ())
+    if record.stage == Stage.PROMOTED.value and set(done) <= already:
+        return
+    validation["promotedVersions"] = sorted(already | set(done))
     if not validated:
         validation["override"] = {"by": actor(), "at": now.isoformat(), "reason": override_reason}
         audit.append(

@@ -357,7 +357,10 @@ def _text(http: Any) -> str:
 
 def _stamp(http: Any, write: Write, owner: Owner, *, creating: bool) -> None:
     """Put the caller's owner tag (or a role assignment's owned description) in the body."""
-    raw = getattr(http, "_data", None)
+    # azure.core.rest.HttpRequest keeps the body in _data; the older transport HttpRequest
+    # (clients that still convert their requests, such as azure-mgmt-authorization) in data
+    attribute = "_data" if hasattr(http, "_data") else "data"
+    raw = getattr(http, attribute, None)
     if raw is None:
         return
     text = raw.decode() if isinstance(raw, bytes) else raw
@@ -392,6 +395,6 @@ def _stamp(http: Any, write: Write, owner: Owner, *, creating: bool) -> None:
     else:
         return
     encoded = json.dumps(body)
-    http._data = encoded
+    setattr(http, attribute, encoded)
     if "Content-Length" in http.headers:
         http.headers["Content-Length"] = str(len(encoded.encode()))

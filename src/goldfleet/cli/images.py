@@ -23,6 +23,7 @@ from goldfleet.cli.common import (
     WaitOption,
     config_path,
     target,
+    waits,
 )
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
 from goldfleet.domain.errors import UserInputError
@@ -199,6 +200,7 @@ def show(
 
 
 @version_app.command("promote")
+@waits
 def promote(
     release: Annotated[str, typer.Argument(help="pipeline:version")],
     override_validation: Annotated[
@@ -214,6 +216,7 @@ def promote(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Make a validated release the one production hosts get as "latest"."""
     if override_validation and not reason:
@@ -233,6 +236,7 @@ def promote(
 
 
 @version_app.command("retire")
+@waits
 def retire(
     pipeline: Annotated[str, typer.Argument(help="Image pipeline whose old versions go.")],
     keep: Annotated[
@@ -250,6 +254,7 @@ def retire(
     emulator: EmulatorOption = None,
     emulator_ca: EmulatorCaOption = None,
     state_dir: StateDirOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Show what retention keeps and why, and delete the rest (with --yes, or when confirmed)."""
     where = target(cloud, emulator, emulator_ca, state_dir)

@@ -7,7 +7,8 @@ resource that is not that owner's becomes a conflict the user must resolve, neve
 * Anything else goldfleet manages (galleries, definitions, host pools, application groups,
   workspaces) that exists and is not the owner's is a conflict: the plan says whose it is and
   what to do (``goldfleet adopt``), and apply refuses a plan with conflicts.
-* A role assignment granting the same access that someone else made is used as it is.
+* A role assignment granting the same access that someone else made is used as it is; an
+  image version retention keeps is left as it is, whoever made it.
 * Only what carries this installation's owner tag is ever deleted.
 """
 
@@ -28,6 +29,7 @@ from goldfleet.domain.ownership import (
 )
 from goldfleet.planner.model import Action, Change, Kind
 
+_LEFT_ALONE = (Kind.ROLE_ASSIGNMENT, Kind.IMAGE_VERSION)  # kept as they are: no conflict
 MARKER_TAGS = frozenset({MANAGED_TAG[0], OWNER_TAG})
 
 
@@ -80,8 +82,8 @@ def claim(changes: Iterable[Change]) -> tuple[list[Change], list[str]]:
         if may_change(found, owner).allowed:
             out.append(change)
             continue
-        if change.kind is Kind.ROLE_ASSIGNMENT and change.action is Action.NOOP:
-            out.append(change)  # the same grant, made by someone else: nothing to change
+        if change.action is Action.NOOP and change.kind in _LEFT_ALONE:
+            out.append(change)  # the same grant someone else made; a version kept as it is
             continue
         if change.kind is Kind.RESOURCE_GROUP and found is None and _declared_tags_present(change):
             out.append(

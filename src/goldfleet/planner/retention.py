@@ -11,7 +11,7 @@ from typing import Any
 from goldfleet.domain.configuration import Configuration
 from goldfleet.domain.images import ImagePipeline
 from goldfleet.domain.observed import ObservedImageVersion, ObservedState
-from goldfleet.domain.ownership import OWNER_TAG, OwnerKind
+from goldfleet.domain.ownership import OWNER_TAG, OwnerKind, owner_in_tags
 from goldfleet.domain.releases import ReleaseTarget, release_targets
 from goldfleet.domain.retention import Fate, HeldVersion, Verdict, decide
 from goldfleet.planner.model import Action, Change, Kind
@@ -22,6 +22,7 @@ def _instant(text: str) -> datetime | None:
 
 
 def _view(version: ObservedImageVersion, pipeline: str, target: str) -> dict[str, Any]:
+    owner = owner_in_tags(dict(version.tags))
     return {
         "pipeline": pipeline,
         "target": target,
@@ -29,6 +30,7 @@ def _view(version: ObservedImageVersion, pipeline: str, target: str) -> dict[str
         "sourceId": version.source_id,
         "endOfLifeDate": version.end_of_life,
         "provisioningState": version.provisioning_state,
+        "tags": {OWNER_TAG: owner} if owner else {},  # whose it is (planner/ownership.py)
     }
 
 

@@ -227,6 +227,18 @@ def verify(engine: Engine) -> int | None:
     return audit_verify.verify(engine).broken_at
 
 
+def count_of(engine: Engine, action: str, subject: str) -> int:
+    """How many entries record ``action`` on exactly ``subject``."""
+    with engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(audit)
+            .where(audit.c.action == action)
+            .where(audit.c.subject == subject)
+        )
+        return int(connection.execute(query).scalar_one())
+
+
 def count_for_workflow(engine: Engine, workflow_prefix: str, action_prefix: str) -> int:
     """How many entries of a workflow (and its children) start with ``action_prefix``."""
     with engine.connect() as connection:
@@ -247,6 +259,7 @@ __all__ = [
     "append",
     "count",
     "count_for_workflow",
+    "count_of",
     "entries",
     "keys_for_writing",
     "locked",
