@@ -34,17 +34,20 @@ from goldfleet.emulator import EmulatorOptions, running_emulator  # noqa: E402
 def clean_writes(emu, snapshot, command, state_root: Path) -> int:
     """How many writes the command makes when nothing goes wrong."""
     emu.control("PUT", "/state", snapshot)
-    env = environment(emu, state_root / f"clean-{command.name.replace(' ', '-')}")
+    env = environment(emu, state_root / f"clean-{command.name.replace(' ', '-')}") | {
+        "FABRIKAM_DOMAIN_JOIN_PASSWORD": "kill-Passw0rd!"
+    }
     emu.control("PUT", "/clock", {"speed": FAST})
     if command.prepare is not None:
         command.prepare(
+            emu,
             lambda *a: subprocess.run(
                 [sys.executable, "-m", "goldfleet", *a],
                 env=env,
                 capture_output=True,
                 text=True,
                 check=False,
-            )
+            ),
         )
     emu.control("DELETE", "/requests")
     done = subprocess.run(

@@ -65,7 +65,7 @@ class Command:
     name: str
     args: tuple[str, ...]
     check: Callable[[Any, Callable[..., Any], list[dict[str, Any]]], list[str]]
-    prepare: Callable[[Callable[..., Any]], None] | None = None
+    prepare: Callable[[Any, Callable[..., Any]], None] | None = None
     speed: float = 300  # simulated seconds per real second while it runs
 
 
@@ -87,14 +87,14 @@ def kill_and_rerun(
     """From ``snapshot``: prepare, run ``command`` until its ``kill_at``-th write, SIGKILL it,
     run it again to the end, and check its effects."""
     estate.control("PUT", "/state", snapshot)
-    env = environment(estate, state_dir)
+    env = environment(estate, state_dir) | {"FABRIKAM_DOMAIN_JOIN_PASSWORD": "kill-Passw0rd!"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(env, *args)
 
     estate.control("PUT", "/clock", {"speed": 20000})
     if command.prepare is not None:
-        command.prepare(cli)
+        command.prepare(estate, cli)
     estate.control("DELETE", "/requests")
     estate.control("PUT", "/clock", {"speed": command.speed})
     process = subprocess.Popen(
@@ -183,23 +183,162 @@ def check_promotion(estate: Any, cli: Callable[..., Any], log: list[dict[str, An
     return problems
 
 
-def _release_first(cli: Callable[..., Any]) -> None:
-    done = cli(
-        "image",
-        "version",
-        "create",
-        PIPELINE,
-        "-c",
-        str(CONFIG),
-        "--source",
-        SOURCE,
-        "--version",
-        "2027.1.1",
+def _ok(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _release(cli: Callable[..., Any], version: str) -> None:
+    _ok(
+        cli(
+            "image",
+            "version",
+            "create",
+            PIPELINE,
+            "-c",
+            str(CONFIG),
+            "--source",
+            SOURCE,
+            "--version",
+            version,
+        )
     )
-    assert done.returncode == 0, done.stderr
+
+
+def _release_first(estate: Any, cli: Callable[..., Any]) -> None:
+    _release(cli, "2027.1.1")
+
+
+def _two_releases(estate: Any, cli: Callable[..., Any]) -> None:
+    _release(cli, "2027.1.1")
+    _release(cli, "2027.1.2")
+
+
+def _promoted_after_the_freezes(estate: Any, cli: Callable[..., Any]) -> None:
+    estate.control("PUT", "/clock", {"now": "2027-01-12T09:00:00Z", "speed": 20000})
+    _release(cli, "2027.1.1")
+    _ok(
+        cli(
+            "image",
+            "version",
+            "promote",
+            f"{PIPELINE}:2027.1.1",
+            "-c",
+            str(CONFIG),
+            "--override-validation",
+            "--reason",
+            "kill test",
+        )
+    )
+
+
+def _resources(estate: Any) -> dict[str, Any]:
+    """The emulator's resources by id (lower-case), as Azure would return them."""
+    items = estate.control("GET", "/state")["resources"]
+    return {item["body"]["id"].lower(): item["body"] for item in items}
+
+
+def check_replicate(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]]) -> list[str]:
+    asked = sum(1 for e in _audit(cli) if e["action"] == "release.replicate_requested")
+    return [] if asked == 1 else [f"the audit records {asked} replication requests, not one"]
+
+
+def check_retire(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    deleted = Counter(
+        e["path"].lower() for e in log if e["method"] == "DELETE" and e["status"] < 300
+    )
+    twice = [p for p, n in deleted.items() if n > 1]
+    if twice:
+        problems.append(f"versions deleted twice: {twice}")
+    rows = json.loads(
+        cli(
+            "image",
+            "version",
+            "retire",
+            PIPELINE,
+            "-c",
+            str(CONFIG),
+            "--keep",
+            "1",
+            "--dry-run",
+            "-o",
+            "json",
+        ).stdout
+    )
+    left = sorted({r["version"] for r in rows if r["action"] == "delete"})
+    if left:
+        problems.append(f"versions left to delete after the re-run: {left}")
+    return problems
+
+
+ADOPTED = f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-images"
+DR_POOL = "fabrikam-pooled"
+
+
+def check_adopt(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]]) -> list[str]:
+    adopted = [e for e in _audit(cli) if e["action"] == "resource.adopted"]
+    problems = [] if len(adopted) == 1 else [f"{len(adopted)} adoptions audited, not one"]
+    group = next((v for k, v in _resources(estate).items() if k.lower() == ADOPTED.lower()), {})
+    if (group.get("tags") or {}).get("goldfleet-owner") != "goldfleet/tenant/northwind":
+        problems.append(f"the group's tags are {group.get('tags')}")
+    return problems
+
+
+def check_scale_out(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]]) -> list[str]:
+    status = json.loads(cli("dr", "status", DR_POOL, "-c", str(CONFIG), "-o", "json").stdout)
+    problems = []
+    if status["capacity"] != 2 or len(status["instances"]) != 2:
+        problems.append(f"the standby set has {status['capacity']}: {status['instances']}")
+    if len(status["hosts"]) != 2:
+        problems.append(f"the DR pool has {len(status['hosts'])} hosts, not 2")
+    return problems
+
+
+def check_capture(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    made = {
+        k.rsplit("/", 1)[-1]
+        for k in _resources(estate)
+        if "/galleries/gal_northwind_staging/images/win11-24h2-avd-legal/versions/" in k.lower()
+    }
+    if len(made) != 1:
+        problems.append(f"{len(made)} staging versions were made, not one: {sorted(made)}")
+    temporary = [k for k in _resources(estate) if "/resourcegroups/rg-goldfleet-tmp-" in k.lower()]
+    if temporary:
+        problems.append(f"temporary resources left: {temporary[:3]}")
+    return problems
 
 
 COMMANDS = {
+    "image version replicate": Command(
+        "image version replicate",
+        ("image", "version", "replicate", f"{PIPELINE}:2027.1.1", "-c", str(CONFIG)),
+        check_replicate,
+        prepare=_release_first,
+    ),
+    "image version retire": Command(
+        "image version retire",
+        ("image", "version", "retire", PIPELINE, "-c", str(CONFIG), "--keep", "1", "--yes"),
+        check_retire,
+        prepare=_two_releases,
+    ),
+    "adopt": Command(
+        "adopt",
+        ("adopt", ADOPTED, "-c", str(CONFIG), "--as", "tenant/northwind", "--reason", "kill"),
+        check_adopt,
+    ),
+    "dr scale-out": Command(
+        "dr scale-out",
+        ("dr", "scale-out", DR_POOL, "2", "-c", str(CONFIG)),
+        check_scale_out,
+        prepare=_promoted_after_the_freezes,
+    ),
+    "image capture": Command(
+        "image capture",
+        ("image", "capture", "win11-legal-capture", "-c", str(CONFIG)),
+        check_capture,
+        speed=200,
+    ),
     "apply": Command("apply", ("apply", "-c", str(CONFIG), "--yes"), check_apply, speed=60),
     "image version create": Command(
         "image version create",

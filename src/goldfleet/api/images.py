@@ -192,7 +192,7 @@ def run_distribution(
         if resume_prefix is not None:
             unfinished = [
                 w.workflow_id
-                for w in engine.list_workflows(id_prefix=resume_prefix)
+                for w in engine.list_workflows(id_prefix=resume_prefix, name="release.distribute")
                 if not w.state.finished
             ]
             run_id = unfinished[0] if unfinished else run_id

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from goldfleet.api import audit
@@ -23,7 +22,15 @@ from goldfleet.cli.common import (
     StateDirOption,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
+from goldfleet.cli.output import (
+    Output,
+    OutputOption,
+    QueryOption,
+    console,
+    emit,
+    print_rows,
+    styled,
+)
 from goldfleet.domain.errors import UserInputError
 from goldfleet.store.audit_verify import Finding, Verdict
 
@@ -44,15 +51,6 @@ def _use_state_dir(state_dir: Path | None) -> None:
         os.environ["GOLDFLEET_STATE_DIR"] = str(state_dir)
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
-    console.print(table)
-
-
 @audit_app.command("list")
 def audit_list(
     output: Output = OutputOption,
@@ -67,7 +65,7 @@ def audit_list(
         view.entries,
         output,
         query,
-        lambda r: _table(r, ["seq", "at", "actor", "action", "subject"], "Audit trail"),
+        lambda r: print_rows(r, ["seq", "at", "actor", "action", "subject"], "Audit trail"),
     )
 
 

@@ -22,6 +22,7 @@ import jmespath
 import typer
 import yaml
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from goldfleet.domain.errors import GoldfleetError, UserInputError
@@ -128,3 +129,13 @@ def emit(
     else:
         assert table is not None
         table(data)
+
+
+def print_rows(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
+    """A table of ``rows`` for people: one column per key in ``columns``, values as they are."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
+    console.print(table)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from goldfleet.api import status
 from goldfleet.cli.common import (
@@ -17,19 +16,10 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
-from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
+from goldfleet.cli.output import Output, OutputOption, QueryOption, emit, print_rows
 from goldfleet.domain.errors import UserInputError
 
 tenant_app = typer.Typer(help="Tenants of the configuration.", no_args_is_help=True)
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
-    console.print(table)
 
 
 def show_status(
@@ -47,7 +37,7 @@ def show_status(
         rows,
         output,
         query,
-        lambda r: _table(r, ["id", "workflow", "state", "worker", "created"], "Workflows"),
+        lambda r: print_rows(r, ["id", "workflow", "state", "worker", "created"], "Workflows"),
     )
 
 
@@ -61,7 +51,7 @@ def tenant_list(
         rows,
         output,
         query,
-        lambda r: _table(
+        lambda r: print_rows(
             [{**t, "subscriptions": len(t["subscriptions"])} for t in r],
             ["name", "displayName", "role", "tenantId", "timeZone", "ring", "subscriptions"],
             "Tenants",
