@@ -23,9 +23,12 @@ from goldfleet import engine
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.cloud import emulator_cloud
 from goldfleet.azure.credentials import client_secret
+from goldfleet.azure.ownership import acting_as
+from goldfleet.domain.ownership import Owner, OwnerKind
 from tests.conftest import GF_APP, PROVIDER, PROVIDER_SUB
 
 KILL_QUEUE = engine.queue("enginetest.kill")
+OWNER = Owner("goldfleet", OwnerKind.TENANT, "engine-kill-test")
 LOCATION = "westeurope"
 
 
@@ -36,9 +39,10 @@ async def _put_group(name: str) -> str:
         async with factory.resources(
             PROVIDER, PROVIDER_SUB, client_secret(GF_APP, "GF_KILLTEST_SECRET")
         ) as client:
-            group = await client.resource_groups.create_or_update(
-                name, {"location": LOCATION, "tags": {"createdBy": "engine-kill-test"}}
-            )
+            with acting_as(OWNER):  # a write says whom it acts for (docs/safety.md, rule 1)
+                group = await client.resource_groups.create_or_update(
+                    name, {"location": LOCATION, "tags": {"createdBy": "engine-kill-test"}}
+                )
     finally:
         await factory.close()
     return str(group.id)

@@ -152,7 +152,7 @@ def test_a_second_worker_on_the_same_sqlite_database_is_refused(emu, tmp_path, s
         second = worker("worker-1", emu, tmp_path, env).start()
         assert second.wait_exit(timeout=60) == 2
         assert "exactly one worker process may run" in second.output
-        assert "worker-0, pid" in second.output
+        assert "worker-0 (worker), pid" in second.output
         assert "Traceback" not in second.output
     finally:
         first.stop()

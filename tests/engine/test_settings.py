@@ -72,7 +72,9 @@ def test_only_one_worker_holds_a_sqlite_database(tmp_path):
     database = tmp_path / "engine.sqlite"
     first, second = SingleWorkerLock(database), SingleWorkerLock(database)
     first.acquire("worker-0")
-    with pytest.raises(EngineConfigError, match=r"another goldfleet worker \(worker-0, pid"):
+    with pytest.raises(
+        EngineConfigError, match=r"another goldfleet worker \(worker-0 \(worker\), pid"
+    ):
         second.acquire("worker-1")
     first.release()
     second.acquire("worker-1")
