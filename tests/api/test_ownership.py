@@ -268,3 +268,54 @@ def test_plan_reports_a_conflict_and_adopting_resolves_it_with_an_audit_entry(
     )
     assert moved.returncode == 2 and "belongs to goldfleet/tenant/northwind" in moved.stderr
     assert "--take-over" in moved.stderr and "Traceback" not in moved.stderr
+
+
+def test_a_host_registered_in_the_pool_from_someone_elses_vm_is_left_alone(estate, goldfleet):
+    """A session host of the pool whose VM exists but is not the pool's is someone else's
+    machine: a rollout reports it and leaves it registered; only a host whose VM is gone is a
+    ghost it removes."""
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.desktopvirtualization import DesktopVirtualizationMgmtClient
+
+    from goldfleet.azure.host_machines import agent_extension
+    from goldfleet.lifecycle import rollout_steps
+    from goldfleet.lifecycle.context import ApplyContext
+
+    human_vm(estate, "nw-val-8")
+    ref = client_secret(APP, "GOLDFLEET_OWNERSHIP_TEST_SECRET")
+    token: list[str] = []
+
+    async def issue(factory, r):
+        from datetime import UTC, datetime
+
+        token.append(
+            await PoolClient(factory, PROVIDER, PROVIDER_SUB, r, POOL_ID).registration_token(
+                datetime.now(UTC)
+            )
+        )
+
+    call(estate, POOL, issue)
+    name, extension = agent_extension("hp-validation", token[0], entra=True)
+    credential = provider_credential(estate)
+    vms = ComputeManagementClient(credential, PROVIDER_SUB, **sdk_kwargs(estate))
+    vms.virtual_machine_extensions.begin_create_or_update(  # as a person would, without goldfleet
+        GROUP, "nw-val-8", name, {"location": "uksouth", "properties": extension}
+    ).result()
+    pools = DesktopVirtualizationMgmtClient(credential, PROVIDER_SUB, **sdk_kwargs(estate))
+    registered = [h.name for h in pools.session_hosts.list(GROUP, "hp-validation")]
+    assert any("nw-val-8" in n for n in registered), registered
+
+    context = ApplyContext.build(
+        emulator_cloud(estate.endpoint, estate.ca_path), {PROVIDER: ref}, "test"
+    ).to_json()
+    spec = {
+        "tenantId": PROVIDER,
+        "subscriptionId": PROVIDER_SUB,
+        "poolId": POOL_ID,
+        "resourceGroup": GROUP,
+    }
+    seen = asyncio.run(rollout_steps.observe(context, spec))
+    assert [n for n in seen["foreign"] if "nw-val-8" in n] and seen["ghosts"] == []
+    vms.virtual_machines.begin_delete(GROUP, "nw-val-8").result()  # now its VM is gone
+    seen = asyncio.run(rollout_steps.observe(context, spec))
+    assert [n for n in seen["ghosts"] if "nw-val-8" in n] and seen["foreign"] == []

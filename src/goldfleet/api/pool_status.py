@@ -72,7 +72,10 @@ def pool_status(config_path: Path, target: Target, pool_name: str) -> dict[str, 
                     "assignedUser": ghost.assigned_user,
                     "version": "",
                     "retiredAt": None,
-                    "drift": ["its VM is gone (a ghost: the next rollout removes it)"],
+                    "drift": [
+                        "its VM is not one of the pool's: a ghost if the VM is gone (the next"
+                        " rollout removes it), else another's machine (left alone)"
+                    ],
                 }
             )
         return rows

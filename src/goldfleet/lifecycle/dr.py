@@ -89,6 +89,8 @@ class _Run:
             for h in self.call(rollout_steps.session_hosts)
             if str(h["vmId"]).lower() not in alive
         ]
+        if ghosts:  # only those whose VM is gone: another's machine registered here stays
+            ghosts = self.call(rollout_steps.ghosts_among, ghosts)
         if ghosts:
             self.call(rollout_steps.remove_ghosts, ghosts)
         return ghosts

@@ -86,6 +86,7 @@ class _Run:
             "forcedLogoffs": 0,
             "messagedSessions": 0,
             "ghostsRemoved": [],
+            "foreignHosts": [],  # registered here, but another's VM: left alone
             "orphansRemoved": [],
             "expiredRemoved": [],
         }
@@ -99,6 +100,9 @@ class _Run:
         if seen["ghosts"]:
             self.call(steps.remove_ghosts, seen["ghosts"])
             self.report["ghostsRemoved"].extend(seen["ghosts"])
+        for name in seen.get("foreign") or ():
+            if name not in self.report["foreignHosts"]:
+                self.report["foreignHosts"].append(name)
         hosts = [PoolHost.from_json(h) for h in seen["hosts"]]
         if any(h.retired_at or h.session_host is None for h in hosts):
             now = engine.now()

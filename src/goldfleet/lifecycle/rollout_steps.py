@@ -20,6 +20,7 @@ from goldfleet.azure import compute, host_machines
 from goldfleet.azure.host_machines import HostMachine
 from goldfleet.azure.session_hosts import PoolClient, SessionHostView
 from goldfleet.domain.errors import AzureCallError, TransientAzureError
+from goldfleet.domain.ids import ResourceId
 from goldfleet.domain.replacement import PoolHost
 from goldfleet.lifecycle.calls import step_error
 from goldfleet.lifecycle.context import ApplyContext, factory_for
@@ -78,8 +79,30 @@ async def observe(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[st
         raise step_error(exc) from exc
     by_vm = {h.vm_id.lower(): h for h in registered if h.vm_id}
     hosts = [_host(vm, by_vm.pop(vm.id.lower(), None)) for vm in machines]
-    ghosts = [h.name for h in registered if h.vm_id.lower() in by_vm or not h.vm_id]
-    return {"hosts": [h.to_json() for h in hosts], "ghosts": ghosts}
+    unmatched = [h for h in registered if h.vm_id.lower() in by_vm or not h.vm_id]
+    ghosts, foreign = await _ghosts_and_foreign(call, unmatched)
+    return {"hosts": [h.to_json() for h in hosts], "ghosts": ghosts, "foreign": foreign}
+
+
+async def _ghosts_and_foreign(
+    call: PoolCall, unmatched: list[SessionHostView]
+) -> tuple[list[str], list[str]]:
+    """Of the session hosts whose VM is not one of the pool's: ghosts (the VM is gone: goldfleet
+    removes the registration) and foreign hosts (the VM exists but is not the pool's - someone
+    else's machine registered here: left alone, and reported)."""
+    ghosts: list[str] = []
+    foreign: list[str] = []
+    for host in unmatched:
+        vm = ResourceId(host.vm_id) if host.vm_id else None
+        if vm is None or vm.subscription_id.lower() != call.spec["subscriptionId"].lower():
+            (ghosts if vm is None else foreign).append(host.name)
+            continue
+        try:
+            found = await compute.read_vm(*call.args, vm.resource_group or "", vm.name)
+        except AzureCallError as exc:
+            raise step_error(exc) from exc
+        (foreign if found is not None else ghosts).append(host.name)
+    return ghosts, foreign
 
 
 @engine.step("pool.session_hosts", retry=STEP_RETRY)
@@ -90,6 +113,20 @@ async def session_hosts(context_json: dict[str, Any], spec: dict[str, Any]) -> l
         return [h.to_json() for h in await call.pool.hosts()]
     except AzureCallError as exc:
         raise step_error(exc) from exc
+
+
+@engine.step("pool.ghosts_among", retry=STEP_RETRY)
+async def ghosts_among(
+    context_json: dict[str, Any], spec: dict[str, Any], names: list[str]
+) -> list[str]:
+    """Which of these session hosts are ghosts (their VM is gone), not someone else's hosts."""
+    call = PoolCall(context_json, spec)
+    try:
+        wanted = [h for h in await call.pool.hosts() if h.name in set(names)]
+    except AzureCallError as exc:
+        raise step_error(exc) from exc
+    ghosts, _ = await _ghosts_and_foreign(call, wanted)
+    return ghosts
 
 
 @engine.step("pool.remove_ghosts", retry=STEP_RETRY)
