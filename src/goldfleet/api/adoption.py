@@ -104,20 +104,25 @@ def adopt(
         finally:
             await factory.close()
 
+    database = shared_database()
     with holding([owner.tag], f"goldfleet adopt {resource_id}"):
         tags = asyncio.run(run(False, {}))
         previous = owner_in_tags(tags)
         if previous == owner.tag:
-            return {"resource": resource_id, "owner": owner.tag, "adopted": False}
-        if previous is not None and not take_over:
+            if audit.count_of(database, "resource.adopted", resource_id):
+                return {"resource": resource_id, "owner": owner.tag, "adopted": False}
+            # tagged by a command that died before its audit entry: record it now, once
+            previous = None
+        elif previous is not None and not take_over:
             raise UserInputError(
                 f"{resource_id} belongs to {previous}, not to nobody",
                 hint="adopting it takes it from its owner: add --take-over if that is meant "
                 "(goldfleet will no longer treat it as the other owner's)",
             )
-        asyncio.run(run(True, tags))
+        else:
+            asyncio.run(run(True, tags))
         audit.append(
-            shared_database(),
+            database,
             at=clock_for(target).now().isoformat(),
             actor=actor(),
             action="resource.adopted",
