@@ -125,6 +125,10 @@ def kill_and_rerun(
     log = log_of(estate)
     outcome.problems += [f"{path} was created twice" for path in created_twice(log)]
     outcome.problems += command.check(estate, cli, log)
+    runs = json.loads(cli("status", "-o", "json", "--limit", "500").stdout)
+    unfinished = [r["id"] for r in runs if r["state"] in ("PENDING", "ENQUEUED")]
+    if unfinished:
+        outcome.problems.append(f"work left unfinished: {unfinished}")
     return outcome
 
 
@@ -148,6 +152,8 @@ def check_apply(estate: Any, cli: Callable[..., Any], log: list[dict[str, Any]])
     actions = Counter(e["action"] for e in _audit(cli))
     if actions["change.create"] != 33:
         problems.append(f"the audit records {actions['change.create']} creates, not 33")
+    if actions["apply.finished"] != 1:
+        problems.append(f"the audit records {actions['apply.finished']} finished applies, not 1")
     return problems
 
 

@@ -150,7 +150,9 @@ def _run(
     workflow_id = f"build:{build_id}"
     owner = ApplyContext.from_json(args[0]).owner(OwnerKind.PIPELINE, pipeline)
     with running_engine(target) as mode:
-        claim([owner.tag], workflow_id, f"goldfleet build of {pipeline}")
+        done = engine.get_workflow(workflow_id)
+        if done is None or not done.state.finished:  # a finished build changes nothing more
+            claim([owner.tag], workflow_id, f"goldfleet build of {pipeline}")
         try:
             if mode == "worker":
                 run = engine.start(workflow_id, fn, *args)

@@ -155,20 +155,30 @@ def _owners(chosen: Plan) -> list[str]:
     return sorted({c.owner for c in chosen.pending if c.owner})
 
 
-def _finish_interrupted(busy: BusyError, on_note: Callable[[str], None] | None) -> bool:
-    """When only interrupted applies hold the objects, follow them to their end (this process's
-    worker has resumed them) and say so; False when someone else holds them."""
+def _finish(holders: list[str], on_note: Callable[[str], None] | None) -> None:
+    """Follow interrupted applies to their end (this process's worker has resumed them)."""
     from goldfleet import engine
 
-    holders = {b.holder for b in busy.blockers}
-    if not holders or not all(h.startswith("apply:") for h in holders):
-        return False
     for holder in sorted(holders):
         if on_note is not None:
             on_note(f"finishing the interrupted apply {holder} first")
         with contextlib.suppress(GoldfleetError):  # its failure is its own: plan again
             engine.run(holder).result()
-    return True
+
+
+def _interrupted_applies() -> list[str]:
+    from goldfleet import engine
+
+    return [
+        w.workflow_id
+        for w in engine.list_workflows(id_prefix="apply:", name="apply.plan", limit=None)
+        if not w.state.finished
+    ]
+
+
+def _only_applies(busy: BusyError) -> list[str]:
+    holders = sorted({b.holder for b in busy.blockers})
+    return holders if holders and all(h.startswith("apply:") for h in holders) else []
 
 
 def apply(
@@ -190,6 +200,10 @@ def apply(
     from goldfleet.lifecycle.context import ApplyContext
 
     with running_engine(target) as mode:
+        # In a worker of our own (SQLite), no other process runs workflows: an unfinished
+        # apply was interrupted, and this worker has just resumed it - finish it, then plan.
+        if mode == "worker":
+            _finish(_interrupted_applies(), on_note)
         for _attempt in range(5):
             observed_at = datetime.now(UTC)
             fresh = plan(config_path, target)
@@ -201,9 +215,8 @@ def apply(
             try:
                 claimed = claim(_owners(chosen), run_id, "goldfleet apply")
             except BusyError as busy:
-                # In a worker of our own (SQLite), no other process runs workflows: an apply
-                # holding the objects was interrupted, and this worker has just resumed it.
-                if mode == "worker" and _finish_interrupted(busy, on_note):
+                if mode == "worker" and _only_applies(busy):
+                    _finish(_only_applies(busy), on_note)
                     continue
                 raise
             if claimed.changed_since(observed_at) and engine.get_workflow(run_id) is None:

@@ -138,6 +138,7 @@ def record(
         plan_hash=plan_hash,
         workflow_id=run_id,
         details=details,
+        once=True,  # the step runs again if its process died after this append
     )
     return entry.seq
 

@@ -72,7 +72,6 @@ def _now_text() -> str:
     return engine.clock().now().isoformat()
 
 
-@engine.step("release.record", retry=engine.Retry(attempts=3))
 def record(
     context_json: dict[str, Any],
     release_id: str,
@@ -80,7 +79,20 @@ def record(
     subject: str,
     details: dict[str, Any],
 ) -> None:
-    """One audit entry and, for target outcomes, the release's record."""
+    """One audit entry (naming the run: a release and its replications are different runs)
+    and, for target outcomes, the release's record. Called from workflow code."""
+    _record(context_json, release_id, action, subject, details, engine.workflow_id())
+
+
+@engine.step("release.record", retry=engine.Retry(attempts=3))
+def _record(
+    context_json: dict[str, Any],
+    release_id: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+    run: str,
+) -> None:
     database = shared_database()
     if action == "release.target":
         releases.record_target(database, release_id, subject, details, _now_text())
@@ -91,7 +103,8 @@ def record(
         action=action,
         subject=subject,
         workflow_id=release_id,
-        details=details,
+        details={**details, "run": run},
+        once=True,  # the step runs again if its process died after this append
     )
 
 

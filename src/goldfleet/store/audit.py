@@ -88,10 +88,15 @@ def append(
     plan_hash: str | None = None,
     workflow_id: str | None = None,
     details: dict[str, Any] | None = None,
+    once: bool = False,
 ) -> AuditEntry:
     """Append one entry, chained to the last. Appends are serialised: by a lock in this
     process, by a table lock on PostgreSQL, and by retrying if another process won the race
-    for the next sequence number (the primary key refuses a second row with it)."""
+    for the next sequence number (the primary key refuses a second row with it).
+
+    With ``once`` (a workflow's step, which runs again when its process died after the append
+    but before the engine recorded the step), an entry of the same workflow, action, subject
+    and details already in the trail is returned instead of a second one."""
     keys = keys_for_writing(engine)
     content: dict[str, Any] = {
         "at": at,
@@ -105,15 +110,26 @@ def append(
     for attempt in range(_APPEND_ATTEMPTS):
         try:
             with _append_lock:
-                return _append_once(engine, keys, content)
+                return _append_once(engine, keys, content, once)
         except IntegrityError:
             if attempt == _APPEND_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _append_once(engine: Engine, keys: AuditKeys, content: dict[str, Any]) -> AuditEntry:
+def _append_once(
+    engine: Engine, keys: AuditKeys, content: dict[str, Any], once: bool = False
+) -> AuditEntry:
     with locked(engine) as connection:
+        if once and content["workflow_id"] is not None:
+            for found in connection.execute(
+                select(audit)
+                .where(audit.c.workflow_id == content["workflow_id"])
+                .where(audit.c.action == content["action"])
+                .where(audit.c.subject == content["subject"])
+            ):
+                if found.details == content["details"]:
+                    return AuditEntry(**dict(found._mapping))
         head = read_head(connection)
         last = read_last(connection)
         problem = head_problem(head, last, keys)
