@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from goldfleet import engine
 from goldfleet.api.audit import AuditView, audit_trail  # the audit's API lives in api.audit
 from goldfleet.api.session import Target, engine_settings
@@ -21,8 +23,17 @@ def workflows(target: Target, limit: int = 50) -> list[dict[str, Any]]:
     """Workflows in flight first, then the most recent others."""
     from goldfleet.engine.dbos_engine import client_engine
 
-    with client_engine(engine_settings(target)):
-        records = engine.list_workflows(limit=limit)
+    settings = engine_settings(target)
+    path = settings.sqlite_path
+    if path is not None and not path.exists():
+        return []  # no command has run a workflow here yet (and reading would create the file)
+    try:
+        with client_engine(settings):
+            records = engine.list_workflows(limit=limit)
+    except OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return []  # the engine's tables are made by the first workflow: none has run
     rows = [
         {
             "id": r.workflow_id,
