@@ -119,7 +119,7 @@ def kill_and_rerun(
     outcome = Outcome(command.name, kill_at, killed, seen, again.returncode)
     if again.returncode != 0:
         outcome.problems.append(
-            f"the command run again exited {again.returncode}: {again.stderr[-2000:]}"
+            f"the command run again exited {again.returncode}: {again.stderr[-6000:]}"
         )
         return outcome
     log = log_of(estate)

@@ -4,7 +4,6 @@ difference from the configuration, and carry the plan out durably on the engine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,8 +161,11 @@ def _finish(holders: list[str], on_note: Callable[[str], None] | None) -> None:
     for holder in sorted(holders):
         if on_note is not None:
             on_note(f"finishing the interrupted apply {holder} first")
-        with contextlib.suppress(GoldfleetError):  # its failure is its own: plan again
+        try:
             engine.run(holder).result()
+        except Exception as failed:  # its failure is its own (in its record): plan again
+            if on_note is not None:
+                on_note(f"the interrupted apply {holder} failed ({failed!r}); planning again")
 
 
 def _interrupted_applies() -> list[str]:
