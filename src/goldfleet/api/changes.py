@@ -17,7 +17,7 @@ from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.observe import observe
 from goldfleet.config import load_configuration
 from goldfleet.domain.configuration import Configuration
-from goldfleet.domain.errors import BusyError, GoldfleetError, UserInputError
+from goldfleet.domain.errors import BusyError, UserInputError
 from goldfleet.domain.observed import ObservedState
 from goldfleet.planner import Action, Plan, make_plan
 from goldfleet.store import audit, plans
