@@ -246,7 +246,7 @@ class FrontDoor:
                 decision.global_remaining
             )
         if not decision.allowed:
-            retry = retry_after_header(decision.retry_after_sim, self.world.clock.speed)
+            retry = retry_after_header(decision.retry_after_sim)
             what = {"reads": "read", "writes": "write", "deletes": "delete"}[op_class]
             code = "SubscriptionRequestsThrottled" if subscription_id else "TenantRequestsThrottled"
             raise ArmError(

@@ -3,8 +3,10 @@
 An accepted request answers 201/202 with ``Azure-AsyncOperation`` (an operation status
 resource: ``{id, name, status, startTime, endTime, percentComplete, error}``) and ``Location``
 (202 while running, then the final result), both absolute URLs on the host the client used,
-and ``Retry-After`` of at least one second. Operations finish when the simulated clock reaches
-the moment a resource provider scheduled for them.
+and ``Retry-After`` in whole **simulated** seconds, as the provider sends it: a client waits that
+long on the simulated clock (``Retry-After / speed`` real seconds), the same share of an
+operation as on Azure. Operations finish when the simulated clock reaches the moment a resource
+provider scheduled for them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from typing import Any
 from goldfleet.emulator.arm.clock import iso
 
 TERMINAL = ("Succeeded", "Failed", "Canceled")
-RETRY_AFTER = "1"
+# Retry-After (simulated seconds) on accepted operations and on their status while running. ARM's
+# RPC asks for 10 s to 10 min; ARM's own (resource group deletion) answers 15, resource
+# providers the RPC's 10.
+RETRY_AFTER = {"microsoft.resources": "15"}
+DEFAULT_RETRY_AFTER = "10"
+
+
+def retry_after(namespace: str) -> str:
+    """The ``Retry-After`` a provider's operations carry, in simulated seconds."""
+    return RETRY_AFTER.get(namespace.lower(), DEFAULT_RETRY_AFTER)
 
 
 @dataclass
@@ -116,7 +127,7 @@ def lro_headers(
     """The headers of an accepted long-running request."""
     headers = {
         "Location": f"{base_url}{op.result_path()}?monitor=true&api-version={api_version}",
-        "Retry-After": RETRY_AFTER,
+        "Retry-After": retry_after(op.namespace),
     }
     if op.arm_level:
         headers["Location"] = f"{base_url}{op.result_path()}?api-version={api_version}"

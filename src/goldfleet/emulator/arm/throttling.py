@@ -123,7 +123,7 @@ class Throttler:
         self._buckets = {k: list(v) for k, v in data.get("buckets", {}).items()}
 
 
-def retry_after_header(wait_sim: float, speed: float) -> str:
-    """``Retry-After`` in whole real seconds (never 0: the SDK treats 0 as absent)."""
-    real = wait_sim / speed if speed > 0 else wait_sim
-    return str(max(1, math.ceil(real)))
+def retry_after_header(wait_sim: float) -> str:
+    """``Retry-After`` in whole simulated seconds, as Azure counts it (never 0: the SDK treats
+    0 as absent); a client waits it on the simulated clock."""
+    return str(max(1, math.ceil(wait_sim)))

@@ -116,7 +116,7 @@ def take(world: World, subscription_id: str, operation: str, group: str) -> dict
     headers = {HEADER: ",".join(parts)}
     if exhausted is not None:
         name, allowed, start, end, measured = exhausted
-        retry = retry_after_header(end - now, world.clock.speed)
+        retry = retry_after_header(end - now)
         raise ArmError(
             429,
             "OperationNotAllowed",

@@ -6,7 +6,7 @@ from typing import Any
 
 from goldfleet.emulator.arm.errors import ArmError, subscription_not_found
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
-from goldfleet.emulator.arm.lro import TERMINAL, lro_headers
+from goldfleet.emulator.arm.lro import TERMINAL, lro_headers, retry_after
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.entra.routes import ARM_AUDIENCES
@@ -335,7 +335,8 @@ def operation_status(ctx: Ctx) -> Response:
     op = _operation(ctx)
     if ctx.request.query.get("monitor", "").lower() == "true" or op.arm_level:
         return operation_result(ctx)
-    return json_response(op.status_body())
+    running = {} if op.status in TERMINAL else {"Retry-After": retry_after(op.namespace)}
+    return json_response(op.status_body(), headers=running)
 
 
 def operation_result(ctx: Ctx) -> Response:
@@ -344,7 +345,7 @@ def operation_result(ctx: Ctx) -> Response:
     if op.status not in TERMINAL:
         headers = {
             "Location": ctx.request.base_url + ctx.request.path + "?" + ctx.request.query_string,
-            "Retry-After": "1",
+            "Retry-After": retry_after(op.namespace),
         }
         return empty_response(202, headers)
     if op.status != "Succeeded":
