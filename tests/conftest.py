@@ -3,6 +3,7 @@ real emulator over HTTPS, and helpers that build real Azure SDK clients against 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.core.pipeline.transport import RequestsTransport
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -186,12 +188,28 @@ def emu(emulator: RunningEmulator) -> Iterator[RunningEmulator]:
     emulator.control("DELETE", "/faults")
 
 
+class SimulatedSleepTransport(RequestsTransport):  # type: ignore[misc]
+    """The SDK's transport, whose waits (polling an operation after its ``Retry-After``,
+    backing off before a retry) run on the emulator's clock: ``seconds / speed`` real seconds,
+    as goldfleet's own clients do. With the clock frozen the test moves time, so it polls again
+    almost at once."""
+
+    def __init__(self, emu: RunningEmulator, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._emu = emu
+
+    def sleep(self, duration: float) -> None:
+        speed = float(self._emu.control("GET", "/clock")["speed"])
+        time.sleep(duration / speed if speed > 0 else 0.01)
+
+
 def sdk_kwargs(emu: RunningEmulator, **extra: Any) -> dict[str, Any]:
+    """Options of a real management client against the emulator (its endpoint, its CA, and
+    waits on its clock)."""
     return {
         "base_url": emu.endpoint,
         "credential_scopes": [f"{emu.endpoint}/.default"],
-        "connection_verify": str(emu.ca_path),
-        "polling_interval": 1,
+        "transport": SimulatedSleepTransport(emu, connection_verify=str(emu.ca_path)),
         **extra,
     }
 

@@ -27,6 +27,7 @@ from tests.api.estate import (
     environment,
     runner,
 )
+from tests.conftest import sdk_kwargs
 
 PIPELINE = "win11-avd-monthly"
 SOURCE = (
@@ -473,10 +474,7 @@ def _full_subnet(estate) -> str:
     client = NetworkManagementClient(
         credential,
         CONTOSO_SUB,
-        base_url=estate.endpoint,
-        credential_scopes=[f"{estate.endpoint}/.default"],
-        connection_verify=str(estate.ca_path),
-        polling_interval=0,
+        **sdk_kwargs(estate),
     )
     estate.control("PUT", "/clock", {"speed": FAST})
     subnet = client.subnets.begin_create_or_update(
@@ -520,9 +518,7 @@ def test_status_shows_the_scaling_plan_phase_and_the_floor_it_implies(goldfleet,
     client = DesktopVirtualizationMgmtClient(
         credential,
         CONTOSO_SUB,
-        base_url=estate.endpoint,
-        credential_scopes=[f"{estate.endpoint}/.default"],
-        connection_verify=str(estate.ca_path),
+        **sdk_kwargs(estate),
     )
     client.scaling_plans.create(
         "rg-avd-hosts",

@@ -39,9 +39,6 @@ class SimulatedClock:
     async def wait(self, seconds: float) -> None:
         await asyncio.sleep(seconds / self.speed)
 
-    def from_real(self, seconds: float) -> float:
-        return seconds * self.speed
-
 
 @pytest.fixture
 def throttled_emulator(emu, monkeypatch):

@@ -3,6 +3,10 @@
 Clients point at the chosen cloud (or the emulator, trusting its CA). Every call passes the ARM
 gate (token buckets sized like ARM's; 429s absorbed), and transient failures are retried with
 jittered backoff. The SDK's own retry never sees a 429 the gate could absorb.
+
+Every wait the SDK makes (polling a long-running operation after its ``Retry-After``, backing off
+before a retry) runs on the gate's clock: the machine's against Azure, the simulated one against
+the emulator, so that at any ``--speed`` a client waits what it would wait on Azure, no more.
 """
 
 from __future__ import annotations
@@ -26,10 +30,22 @@ from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from goldfleet.azure.cloud import Cloud
 from goldfleet.azure.credentials import CredentialPool
-from goldfleet.azure.gate import ArmGate
+from goldfleet.azure.gate import ArmGate, GateClock
 from goldfleet.azure.ownership import OwnershipGuard
 from goldfleet.azure.retry import JitteredRetryPolicy
 from goldfleet.domain.tenancy import CredentialRef
+
+
+class ClockedTransport(AioHttpTransport):  # type: ignore[misc]
+    """azure-core's aiohttp transport whose ``sleep`` (the one the LRO poller and the retry
+    policy call) waits on ``clock``."""
+
+    def __init__(self, *, clock: GateClock, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+
+    async def sleep(self, duration: float) -> None:
+        await self._clock.wait(duration)
 
 
 class ClientFactory:
@@ -49,7 +65,7 @@ class ClientFactory:
         self.ownership = OwnershipGuard()
         self._session: aiohttp.ClientSession | None = None
 
-    def _transport(self) -> AioHttpTransport:
+    def _transport(self) -> ClockedTransport:
         """A transport over the factory's shared session; closing a client leaves it open."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(  # as the SDK makes its own
@@ -58,7 +74,9 @@ class ClientFactory:
         verify: dict[str, Any] = {}
         if self.cloud.ca_bundle is not None:
             verify["connection_verify"] = str(self.cloud.ca_bundle)
-        return AioHttpTransport(session=self._session, session_owner=False, **verify)
+        return ClockedTransport(
+            clock=self.gate.clock, session=self._session, session_owner=False, **verify
+        )
 
     def _common(
         self, tenant_id: str, auxiliary: Sequence[tuple[str, CredentialRef]] = ()
@@ -83,7 +101,6 @@ class ClientFactory:
             )
         if self.cloud.ca_bundle is not None:
             kwargs["connection_verify"] = str(self.cloud.ca_bundle)
-            kwargs["polling_interval"] = 1
         return kwargs
 
     def subscriptions(self, tenant_id: str, ref: CredentialRef) -> SubscriptionClient:

@@ -33,10 +33,6 @@ class GateClock(Protocol):
 
     async def wait(self, seconds: float) -> None: ...
 
-    def from_real(self, seconds: float) -> float:
-        """How many of this clock's seconds pass in ``seconds`` of real time."""
-        ...
-
 
 class WallClock:
     def seconds(self) -> float:
@@ -44,9 +40,6 @@ class WallClock:
 
     async def wait(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
-
-    def from_real(self, seconds: float) -> float:
-        return seconds
 
 
 def operation_class(method: str) -> str:
@@ -156,6 +149,6 @@ class ArmGatePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if response.http_response.status_code != 429:
                 return response
             wait = retry_after_seconds(headers.get("Retry-After"))
-            # Retry-After is in real seconds; the buckets count on the gate's clock.
-            self.gate.throttled(key, op_class, self.gate.clock.from_real(math.ceil(wait)))
+            # Retry-After counts seconds of ARM's clock, the one the buckets count on
+            self.gate.throttled(key, op_class, math.ceil(wait))
         return response

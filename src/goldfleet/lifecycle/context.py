@@ -188,8 +188,5 @@ class EmulatorGateClock:
         else:
             await self._clock.sleep_async(seconds)
 
-    def from_real(self, seconds: float) -> float:
-        return seconds * (self._speed if self._speed > 0 else 1.0)
-
 
 __all__ = ["ApplyContext", "EmulatorGateClock", "acts_for", "factory_for", "gate_for"]
