@@ -12,6 +12,7 @@ from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.rp.desktopvirtualization import (
+    autoscale,
     errors,
     session_hosts,
     sessions,
@@ -106,6 +107,7 @@ def records(ctx: Ctx) -> Response:
             "logoffs": sessions.logoffs(world),
             "disconnects": sessions.disconnects(world),
             "messages": sessions.messages(world),
+            "autoscale": autoscale.actions(world),
         }
     )
 

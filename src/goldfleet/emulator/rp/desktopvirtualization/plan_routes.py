@@ -6,7 +6,7 @@ from __future__ import annotations
 from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Handler, Router
-from goldfleet.emulator.rp.desktopvirtualization import host_pools, scaling_plans
+from goldfleet.emulator.rp.desktopvirtualization import autoscale, host_pools, scaling_plans
 from goldfleet.emulator.rp.desktopvirtualization.handling import (
     app_id,
     handled,
@@ -39,6 +39,7 @@ def put_plan(ctx: Ctx) -> Response:
         ctx.request.json_object(),
         app_id(ctx),
     )
+    autoscale.plan_changed(ctx.world, item)
     return json_response(item.body, 201 if created else 200)
 
 
@@ -47,6 +48,7 @@ def patch_plan(ctx: Ctx) -> Response:
     """ScalingPlans_Update"""
     item = scaling_plans.get_plan(ctx.world, *_rg(ctx), ctx.param("scalingPlanName"))
     scaling_plans.patch_plan(ctx.world, item, ctx.request.json_object(), app_id(ctx))
+    autoscale.plan_changed(ctx.world, item)
     return json_response(item.body)
 
 
@@ -104,6 +106,7 @@ def _write_pooled(ctx: Ctx, merge: bool) -> Response:
         app_id(ctx),
         merge=merge,
     )
+    autoscale.plan_changed(ctx.world, plan)
     return json_response(
         scaling_plans.pooled_schedule_view(plan, schedule), 201 if created and not merge else 200
     )

@@ -12,6 +12,7 @@ from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Handler, Router
 from goldfleet.emulator.rp.desktopvirtualization import (
     agent,
+    autoscale,
     control,
     host_pools,
     host_routes,
@@ -278,3 +279,4 @@ def install(world: World) -> None:
     world.on_delete(APPLICATION_GROUP, workspaces.remove_group_references)
     agent.install(world)
     users.install(world)
+    autoscale.install(world)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.desktopvirtualization import host_pools, model, sessions
+from goldfleet.emulator.rp.desktopvirtualization import autoscale, host_pools, model, sessions
 from goldfleet.emulator.rp.desktopvirtualization.model import SESSION_HOST, USER_SESSION
 from goldfleet.emulator.world import World
 
@@ -158,7 +158,7 @@ def _choose(world: World, pool: StoredResource, upn: str) -> StoredResource | No
     open_hosts = [c for c in counts if c[0] < limit]
     if not open_hosts:
         return None
-    if props["loadBalancerType"] == "DepthFirst":
+    if (autoscale.balancer(world, pool.id) or props["loadBalancerType"]) == "DepthFirst":
         return max(open_hosts, key=lambda c: (c[0], c[1]))[2]
     return min(open_hosts, key=lambda c: (c[0], c[1]))[2]
 
