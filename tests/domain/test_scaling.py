@@ -51,3 +51,11 @@ def test_the_floor_follows_the_phase():
 
 def test_the_plan_round_trips_through_json():
     assert ScalingPlan.from_json(PLAN.to_json()) == PLAN
+
+
+def test_the_exclusion_tag_travels_with_the_plan_in_a_rollout_spec():
+    tagged = ScalingPlan("sp-contoso", "Australia/Sydney", (WEEKDAYS,), "avd-exclude")
+    assert ScalingPlan.from_json(tagged.to_json()) == tagged
+    assert ScalingPlan.from_json(PLAN.to_json()).exclusion_tag is None
+    older = {k: v for k, v in PLAN.to_json().items() if k != "exclusionTag"}  # a running spec
+    assert ScalingPlan.from_json(older) == PLAN

@@ -50,7 +50,12 @@ def _plan(found: Any) -> ScalingPlan:
         )
         for s in found.schedules or ()
     )
-    return ScalingPlan(str(found.name), iana_zone(str(found.time_zone), str(found.id)), schedules)
+    return ScalingPlan(
+        str(found.name),
+        iana_zone(str(found.time_zone), str(found.id)),
+        schedules,
+        str(found.exclusion_tag) if found.exclusion_tag else None,
+    )
 
 
 async def pool_scaling_plan(

@@ -42,6 +42,8 @@ class ScalingPlan:
     name: str
     zone: str  # IANA time zone
     schedules: tuple[ScalingSchedule, ...]
+    # The tag name that makes autoscale leave a VM alone (start, stop, drain); None: no tag.
+    exclusion_tag: str | None = None
 
     def phase_at(self, when: datetime) -> tuple[str, ScalingSchedule] | None:
         """The phase in force at ``when`` and the schedule it belongs to (None: no schedule
@@ -66,6 +68,7 @@ class ScalingPlan:
         return {
             "name": self.name,
             "zone": self.zone,
+            "exclusionTag": self.exclusion_tag,
             "schedules": [
                 {
                     "days": list(s.days),
@@ -97,6 +100,7 @@ class ScalingPlan:
                 )
                 for s in data["schedules"]
             ),
+            data.get("exclusionTag") or None,
         )
 
 

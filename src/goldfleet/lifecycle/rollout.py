@@ -24,6 +24,11 @@ fails stops the rollout with the old hosts untouched. Failed new hosts are delet
 against the failure budget; past it the rollout halts. Batches double after each success
 (``progressive``). Retired hosts are kept deallocated (``keepOldHostsDays``) for ``pool
 rollback``, or deleted.
+
+Under a scaling plan with an exclusion tag, the hosts a batch works on carry the tag (new ones
+from creation, old ones before they are drained) so that autoscale leaves them alone; new hosts
+lose it when their batch is done, kept old hosts keep it. Hosts autoscale deallocated are taken
+as they are: an old one is empty, a new one is on target (never started against the plan).
 """
 
 from __future__ import annotations
@@ -167,11 +172,20 @@ def _wait_ready(run: _Run, names: list[str], failed: dict[str, str]) -> list[str
     return ready
 
 
+def _exclude(run: _Run, names: list[str], exclude: bool) -> None:
+    """Tag (or untag) VMs with the scaling plan's exclusion tag: autoscale must not power or
+    drain the hosts a rollout works on (``steps.exclude_from_scaling``)."""
+    if names and run.scaling_plan is not None and run.scaling_plan.exclusion_tag:
+        run.call(steps.exclude_from_scaling, names, exclude)
+
+
 def _empty(run: _Run, hosts: list[PoolHost], window: WindowInstance | None) -> list[PoolHost]:
     """Empty the hosts of users (see the module docstring). Returns those that are empty; the
-    others are undrained again (their users stay) because the window is closing."""
+    others are undrained again (their users stay) because the window is closing. The hosts are
+    excluded from autoscale first (a host autoscale already deallocated is simply empty)."""
     if not hosts:
         return []
+    _exclude(run, [h.name for h in hosts], True)
     names = [h.session_host for h in hosts if h.session_host]
     if not run.personal and names:
         run.call(steps.allow_sessions, names, False)
@@ -195,6 +209,7 @@ def _empty(run: _Run, hosts: list[PoolHost], window: WindowInstance | None) -> l
         if window is not None and engine.now() + SIGN_OUT_POLL + CLOSING_MARGIN >= window.end:
             if not run.personal:
                 run.call(steps.allow_sessions, busy, True)
+            _exclude(run, [h.name for h in hosts if h.session_host in busy], False)
             return [h for h in hosts if h.session_host not in busy]
         engine.sleep_until(engine.now() + SIGN_OUT_POLL)
 
@@ -253,7 +268,8 @@ def _side_by_side(
     old = todo[: max(0, min(n, len(todo), room))]
     emptied = _empty(run, old, window)
     _move_users(run, emptied, ready)
-    _retire(run, emptied)
+    _retire(run, emptied)  # kept hosts stay excluded: autoscale must not start them
+    _exclude(run, ready, False)  # the new hosts are the scaling plan's from now on
     return not failed, names
 
 
@@ -278,6 +294,7 @@ def _delete_first(
         failed = _bake(run, ready)
     if run.personal:
         _assign_kept(run, emptied, ready)
+    _exclude(run, ready, False)
     return not failed, names
 
 
@@ -431,6 +448,7 @@ def rollback(context_json: dict[str, Any], spec: dict[str, Any]) -> dict[str, An
     ready = _wait_ready(run, [h.name for h in kept], failed)
     run.report["failed"].update(failed)
     run.report["created"].extend(ready)  # back in service
+    _exclude(run, ready, False)
     replaced = [h for h in run.hosts() if not h.retired_at and h.name not in ready]
     replaced = [h for h in replaced if drift(h, run.version, run.size)]
     # A rollback is the way out of a bad version: it does not wait for a window. The hosts

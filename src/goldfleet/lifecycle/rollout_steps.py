@@ -27,6 +27,9 @@ from goldfleet.lifecycle.context import ApplyContext, factory_for
 
 RETIRED_TAG = "goldfleet-retired-at"  # value: when the host was retired (ISO 8601, UTC)
 CREATED_TAG = "goldfleet-created-at"
+# The value goldfleet gives the scaling plan's exclusion tag on the hosts a rollout works on; a
+# tag with another value was an administrator's, and goldfleet never removes it.
+EXCLUDED_BY_ROLLOUT = "goldfleet-rollout"
 STEP_RETRY = engine.Retry(attempts=5)
 
 
@@ -141,6 +144,11 @@ async def remove_ghosts(
         raise step_error(exc) from exc
 
 
+def exclusion_tag(spec: dict[str, Any]) -> str | None:
+    """The exclusion tag of the pool's scaling plan (None: no plan, or a plan without one)."""
+    return (spec.get("scalingPlan") or {}).get("exclusionTag") or None
+
+
 def _machine(spec: dict[str, Any], name: str, now: str) -> HostMachine:
     tags = {
         host_machines.POOL_TAG: spec["poolId"].lower(),
@@ -149,6 +157,9 @@ def _machine(spec: dict[str, Any], name: str, now: str) -> HostMachine:
         CREATED_TAG: now,
         **spec.get("tags", {}),
     }
+    tag = exclusion_tag(spec)
+    if tag:  # autoscale leaves a new host alone until the rollout is done with it
+        tags[tag] = EXCLUDED_BY_ROLLOUT
     return HostMachine(
         name=name,
         group=spec["resourceGroup"],
@@ -211,6 +222,31 @@ async def create_hosts(
         if result is not None:
             failed[name] = result
     return failed
+
+
+@engine.step("pool.exclude_from_scaling", retry=STEP_RETRY)
+async def exclude_from_scaling(
+    context_json: dict[str, Any], spec: dict[str, Any], names: list[str], exclude: bool
+) -> None:
+    """Put the scaling plan's exclusion tag on the named VMs, so that autoscale neither powers
+    them on or off nor changes their drain mode while the rollout works on them, or take it off
+    again (only where goldfleet put it: a host an administrator excluded stays excluded)."""
+    tag = exclusion_tag(spec)
+    if not tag or not names:
+        return
+    call = PoolCall(context_json, spec)
+
+    async def one(name: str) -> None:
+        vm = await compute.read_vm(*call.args, call.group, name)
+        if vm is None:
+            return
+        key = next((k for k in vm.tags if k.lower() == tag.lower()), None)
+        if exclude and key is None:
+            await compute.tag_vm(*call.args, call.group, name, {tag: EXCLUDED_BY_ROLLOUT})
+        elif not exclude and key is not None and vm.tags[key] == EXCLUDED_BY_ROLLOUT:
+            await compute.tag_vm(*call.args, call.group, name, {key: None})
+
+    await _each(one, names)
 
 
 @engine.step("pool.allow_sessions", retry=STEP_RETRY)
