@@ -32,7 +32,7 @@ def test_create_answers_201_with_caps_operation_headers_then_succeeds(emu):
     status_url = created.headers["Azure-AsyncOperation"]
     assert "/providers/Microsoft.Compute/locations/westeurope/capsOperations/" in status_url
     assert created.headers["Location"].startswith(status_url.split("?")[0] + "?monitor=true")
-    assert created.headers["Retry-After"] == "1"
+    assert created.headers["Retry-After"] == "10"  # simulated seconds
     path = status_url.split(emu.endpoint, 1)[1]
     assert raw(emu, "GET", path, token=token).json()["status"] == "InProgress"
     advance(emu, 10)

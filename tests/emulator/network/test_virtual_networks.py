@@ -33,7 +33,7 @@ def test_vnet_create_is_a_long_running_operation_that_succeeds(emu: Any) -> None
         "/providers/Microsoft.Network/locations/westeurope/operations/"
         in first.headers["Azure-AsyncOperation"]
     )
-    assert first.headers["Retry-After"] == "1"
+    assert first.headers["Retry-After"] == "10"  # simulated seconds
     assert first.json()["properties"]["provisioningState"] == "Updating"
     advance(emu, 5)
     vnet = poller.result()
