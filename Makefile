@@ -37,8 +37,11 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
+# Tests wait on subprocesses and the emulator as much as they compute: more workers than cores.
+TEST_WORKERS ?= 4
+
 pytest: $(STAMP) $(AZ_STAMP)
-	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest
+	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 test: lint typecheck contracts pytest
 

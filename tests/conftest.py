@@ -3,6 +3,7 @@ real emulator over HTTPS, and helpers that build real Azure SDK clients against 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -272,3 +273,21 @@ def raw(
 def mint(emu: RunningEmulator, app_id: str = GF_APP, tenant: str = PROVIDER, **extra: Any) -> str:
     body = {"tenant": tenant, "appId": app_id, "audience": emu.endpoint, **extra}
     return str(emu.control("POST", "/tokens", body)["access_token"])
+
+
+# A test that takes longer than this fails, however it ends: make it faster (a higher emulator
+# speed where nothing waits, a smaller estate), never raise the limit. A machine that is busy
+# with other work may set GOLDFLEET_SLOW_TEST_SECONDS.
+SLOW_TEST_SECONDS = float(os.environ.get("GOLDFLEET_SLOW_TEST_SECONDS", "60"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if call.when == "call" and report.passed and call.duration > SLOW_TEST_SECONDS:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} passed but took {call.duration:.1f} s, more than the "
+            f"{SLOW_TEST_SECONDS:.0f} s a test may take: make it faster"
+        )
