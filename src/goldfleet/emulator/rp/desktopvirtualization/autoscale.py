@@ -42,8 +42,8 @@ from typing import Any
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import vm_backend, vm_power
-from goldfleet.emulator.rp.compute.managed_image_backend import is_generalized
+from goldfleet.emulator.rp.compute.machines import vm_backend, vm_power
+from goldfleet.emulator.rp.compute.managed_images.backend import is_generalized
 from goldfleet.emulator.rp.compute.naming import VIRTUAL_MACHINE
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.rp.desktopvirtualization import model, scaling_plans, sessions
