@@ -18,7 +18,7 @@ from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.guest import scripts as guest_scripts
-from goldfleet.emulator.rp.compute import throttling as compute_throttling
+from goldfleet.emulator.rp.compute.galleries import throttling as compute_throttling
 from goldfleet.emulator.scenario import ScenarioError, parse_scenario, seed_world
 from goldfleet.emulator.world import World
 

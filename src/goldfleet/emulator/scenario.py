@@ -31,10 +31,10 @@ from goldfleet.emulator.entra.directory import (
 from goldfleet.emulator.entra.routes import certificate_thumbprints
 from goldfleet.emulator.rp.authorization import backend as rbac
 from goldfleet.emulator.rp.authorization.roles import builtin_role_by_name, builtin_roles
-from goldfleet.emulator.rp.compute import machine_seeds
-from goldfleet.emulator.rp.compute import quota as compute_quota
 from goldfleet.emulator.rp.compute import settings as compute_settings
-from goldfleet.emulator.rp.compute import throttling as compute_throttling
+from goldfleet.emulator.rp.compute.galleries import throttling as compute_throttling
+from goldfleet.emulator.rp.compute.machines import quota as compute_quota
+from goldfleet.emulator.rp.compute.machines import seeds as machine_seeds
 from goldfleet.emulator.rp.network import vnets as network_vnets
 from goldfleet.emulator.rp.resources import backend as resources
 from goldfleet.emulator.rp.resources.catalog import NAMESPACES, REGIONS_BY_NAME, normalise_location

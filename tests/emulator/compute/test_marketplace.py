@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from goldfleet.emulator.rp.compute import marketplace
+from goldfleet.emulator.rp.compute.marketplace import catalog as marketplace
 from tests.emulator.compute.support import advance, compute_client
 
 LOC = "uksouth"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from goldfleet.emulator.arm.errors import ArmError
-from goldfleet.emulator.rp.compute import quota
+from goldfleet.emulator.rp.compute.machines import quota
 from tests.conftest import PROVIDER_SUB
 from tests.emulator.compute.support import compute_client
 

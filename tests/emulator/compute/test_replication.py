@@ -277,7 +277,7 @@ def test_soft_deleted_versions_can_be_restored(emu, client):
 
 
 def test_latest_honours_exclude_from_latest(emu, client):
-    from goldfleet.emulator.rp.compute.retirement import latest_version
+    from goldfleet.emulator.rp.compute.galleries.retirement import latest_version
 
     versions = compute_client(emu, advance_on_accept=6 * HOUR)
     definition = f"{COMPUTE}/galleries/gal/images/win11"

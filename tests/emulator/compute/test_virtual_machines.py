@@ -234,7 +234,7 @@ def test_delete_cascades_by_delete_option(emu):
 
 
 def test_an_extension_installs_leaves_plugins_and_calls_its_handler(emu):
-    from goldfleet.emulator.rp.compute.extensions import register_extension_handler
+    from goldfleet.emulator.rp.compute.machines.extensions import register_extension_handler
 
     seen = []
     register_extension_handler(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from goldfleet.emulator.rp.compute import quota
+from goldfleet.emulator.rp.compute.machines import quota
 from goldfleet.emulator.rp.network import backend, vnets
 from goldfleet.emulator.scenario import ScenarioError, load_scenario, parse_scenario, seed_world
 from goldfleet.emulator.world import World

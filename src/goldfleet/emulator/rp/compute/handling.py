@@ -12,7 +12,8 @@ from goldfleet.emulator.arm.errors import ArmError, subscription_not_found
 from goldfleet.emulator.arm.http import Response
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.routing import Ctx, Handler
-from goldfleet.emulator.rp.compute import operations, throttling
+from goldfleet.emulator.rp.compute import operations
+from goldfleet.emulator.rp.compute.galleries import throttling
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.world import Subscription
 

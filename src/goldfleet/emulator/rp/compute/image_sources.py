@@ -16,8 +16,9 @@ from typing import Any
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.guest.contents import GuestContents
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute import marketplace, replication, retirement
+from goldfleet.emulator.rp.compute.galleries import replication, retirement
 from goldfleet.emulator.rp.compute.machine_contents import contents_for
+from goldfleet.emulator.rp.compute.marketplace import catalog as marketplace
 from goldfleet.emulator.rp.compute.naming import IMAGE, MANAGED_IMAGE, VERSION, region_name
 from goldfleet.emulator.world import World
 

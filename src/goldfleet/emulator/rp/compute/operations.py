@@ -115,7 +115,9 @@ def preempt_pending(world: World, resource: StoredResource) -> None:
 
 def settle(world: World, args: dict[str, Any]) -> None:
     """Scheduled event: a gallery or image definition finishes its write or its deletion."""
-    from goldfleet.emulator.rp.compute.render import resource_view  # circular at import time
+    from goldfleet.emulator.rp.compute.galleries.render import (
+        resource_view,  # circular at import time
+    )
 
     item = world.store.get(args["id"])
     if item is None or int(item.meta.get("generation", 0)) != int(args.get("gen", 0)):

@@ -26,10 +26,10 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.guest.contents import GuestContents, put_contents
-from goldfleet.emulator.rp.compute import extensions, vm_backend, vm_power
 from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
+from goldfleet.emulator.rp.compute.machines import extensions, vm_backend, vm_power
+from goldfleet.emulator.rp.compute.machines.vmss_instances import INSTANCE as SCALE_SET_INSTANCE
 from goldfleet.emulator.rp.compute.naming import VIRTUAL_MACHINE
-from goldfleet.emulator.rp.compute.vmss_instances import INSTANCE as SCALE_SET_INSTANCE
 from goldfleet.emulator.rp.desktopvirtualization import model, session_hosts, tokens
 from goldfleet.emulator.world import World
 

@@ -19,7 +19,7 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.guest.contents import GuestContents, copy_contents, put_contents
-from goldfleet.emulator.rp.compute import version_backend
+from goldfleet.emulator.rp.compute.galleries import version_backend
 from goldfleet.emulator.rp.compute.naming import VERSION, version_key
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.rp.imagebuilder.errors import RUN_OUTPUT

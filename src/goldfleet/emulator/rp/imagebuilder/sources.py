@@ -1,10 +1,11 @@
 """Where a build starts: the template's source resolved to an image and its guest contents.
 
-``PlatformImage`` reads the marketplace catalog (``goldfleet.emulator.rp.compute.marketplace``,
-``find_image``; ``latest`` resolves to a version, recorded as the source's ``exactVersion``),
-``ManagedImage`` a ``Microsoft.Compute/images`` resource, ``SharedImageVersion`` a gallery image
-version (or a definition: its latest version) replicated to the template's region. A source that
-cannot be found is a ``SourceProblem`` carrying the ``provisioningErrorCode`` Azure uses. No HTTP.
+``PlatformImage`` reads the marketplace catalog
+(``goldfleet.emulator.rp.compute.marketplace.catalog``, ``find_image``; ``latest`` resolves to a
+version, recorded as the source's ``exactVersion``), ``ManagedImage`` a
+``Microsoft.Compute/images`` resource, ``SharedImageVersion`` a gallery image version (or a
+definition: its latest version) replicated to the template's region. A source that cannot be found
+is a ``SourceProblem`` carrying the ``provisioningErrorCode`` Azure uses. No HTTP.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.guest.contents import GuestContents, contents_of
-from goldfleet.emulator.rp.compute import replication, retirement
+from goldfleet.emulator.rp.compute.galleries import replication, retirement
 from goldfleet.emulator.rp.imagebuilder.templates import GALLERY_VERSION, resource_type_of
 from goldfleet.emulator.world import World
 
@@ -55,7 +56,9 @@ def _platform(world: World, source: dict[str, Any], location: str) -> ResolvedSo
         "publisher, offer, sku and version of the source.",
     )
     try:
-        marketplace: Any = importlib.import_module("goldfleet.emulator.rp.compute.marketplace")
+        marketplace: Any = importlib.import_module(
+            "goldfleet.emulator.rp.compute.marketplace.catalog"
+        )
     except ImportError as exc:  # the catalog is not in this build of the emulator
         raise problem from exc
     image = marketplace.find_image(

@@ -13,7 +13,8 @@ from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.authorization.linked import authorize_linked
-from goldfleet.emulator.rp.compute import disk_backend, machine_operations
+from goldfleet.emulator.rp.compute import machine_operations
+from goldfleet.emulator.rp.compute.disks import backend as disk_backend
 from goldfleet.emulator.rp.compute.handling import caller, subscription
 from goldfleet.emulator.rp.compute.image_sources import LinkedCheck
 from goldfleet.emulator.rp.compute.naming import DISK, SNAPSHOT

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import errors, replication
-from goldfleet.emulator.rp.compute.consumer import (
+from goldfleet.emulator.rp.compute import errors
+from goldfleet.emulator.rp.compute.galleries import replication
+from goldfleet.emulator.rp.compute.galleries.consumer import (
     image_properties,
     not_found,
     version_properties,
@@ -22,7 +23,7 @@ from goldfleet.emulator.rp.compute.naming import GALLERY, IMAGE, VERSION, region
 from goldfleet.emulator.world import World
 
 if TYPE_CHECKING:
-    from goldfleet.emulator.rp.compute.sources import Source
+    from goldfleet.emulator.rp.compute.galleries.sources import Source
 
 INFO_FIELDS = ("publisherUri", "publisherContact", "eula", "publicNamePrefix")
 # Azure shows a disclaimer of its own on community resources; this is ours.
@@ -156,7 +157,7 @@ def version_view(
 def resolve_source(world: World, value: str, location: str, host_caching: str) -> Source:
     """A ``communityGalleryImageId`` (``/communityGalleries/{name}/images/{image}`` with an
     optional ``/versions/{version}``; without one, the latest version) as a version source."""
-    from goldfleet.emulator.rp.compute.sources import DiskImage, Source
+    from goldfleet.emulator.rp.compute.galleries.sources import DiskImage, Source
 
     parts = [p for p in value.split("/") if p]
     shape_ok = len(parts) in (4, 6) and parts[0].lower() == "communitygalleries"

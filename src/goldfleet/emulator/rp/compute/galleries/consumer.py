@@ -11,7 +11,7 @@ from typing import Any
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import replication
+from goldfleet.emulator.rp.compute.galleries import replication
 from goldfleet.emulator.rp.compute.naming import IMAGE, VERSION, region_name
 from goldfleet.emulator.world import World
 

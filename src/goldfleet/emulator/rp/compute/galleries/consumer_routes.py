@@ -7,7 +7,7 @@ from __future__ import annotations
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
-from goldfleet.emulator.rp.compute import community, consumer, sharing
+from goldfleet.emulator.rp.compute.galleries import community, consumer, sharing
 from goldfleet.emulator.rp.compute.handling import subscription, throttled
 
 LOCATION = "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}"

@@ -209,7 +209,7 @@ def _sharing_profile(
     if current.get("groups"):
         profile["groups"] = current["groups"]
     if permissions == "Community":
-        from goldfleet.emulator.rp.compute.community import community_info
+        from goldfleet.emulator.rp.compute.galleries.community import community_info
 
         profile["communityGalleryInfo"] = community_info(given, current)
     return profile

@@ -1,5 +1,6 @@
 """HTTP surface of Microsoft.Compute's galleries and image definitions, and the registration of
-every gallery route (versions and consumer reads have their own modules).
+every gallery route (versions and consumer reads have their own modules; the provider's
+``routes.py`` assembles the rest).
 
 Each handler parses the request, counts it against Compute's throttling policies, calls the
 backend and answers; long-running writes answer with the caps-operation headers.
@@ -12,36 +13,17 @@ from collections.abc import Callable
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
-from goldfleet.emulator.rp.compute import (
+from goldfleet.emulator.rp.compute.galleries import (
     consumer_routes,
-    control,
-    disk_backend,
-    disk_routes,
-    extensions,
     gallery_backend,
     image_backend,
-    machine_contents,
-    managed_image_routes,
-    marketplace_routes,
-    operations,
     render,
-    replication,
-    retirement,
-    run_command_routes,
-    run_commands,
     sharing,
-    usage_routes,
     version_routes,
-    vm_backend,
-    vm_power,
-    vm_routes,
-    vmss_backend,
-    vmss_routes,
 )
 from goldfleet.emulator.rp.compute.handling import accepted, caller, subscription, throttled
 from goldfleet.emulator.rp.compute.naming import GALLERY
 from goldfleet.emulator.rp.resources import backend as resources
-from goldfleet.emulator.world import World
 
 RG = (
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"
@@ -204,7 +186,7 @@ Handler = Callable[[Ctx], Response]
 
 
 def register(router: Router) -> None:
-    """Every gallery route, and the compute part of the control API."""
+    """Every gallery route: galleries, definitions, versions and what consumers read."""
     routes: list[tuple[str, str, Handler]] = [
         ("GET", GALLERY_ITEM, get_gallery),
         ("PUT", GALLERY_ITEM, put_gallery),
@@ -227,28 +209,3 @@ def register(router: Router) -> None:
         router.add(method, path, handler)
     version_routes.register(router, IMAGE_ITEM)
     consumer_routes.register(router)
-    managed_image_routes.register(router)
-    marketplace_routes.register(router)
-    usage_routes.register(router)
-    disk_routes.register(router)
-    vm_routes.register(router)
-    vmss_routes.register(router)
-    run_command_routes.register(router)
-    extensions.register(router)
-    control.register(router)
-
-
-def install(world: World) -> None:
-    """Scheduled events and deletion hooks (on the scheduler, which survives restores)."""
-    operations.register_events(world)
-    replication.register_events(world)
-    retirement.register_events(world)
-    sharing.register_events(world)
-    world.on_delete(GALLERY, gallery_backend.remove_identity)
-    disk_backend.register_events(world)
-    machine_contents.install(world)
-    vm_backend.register_events(world)
-    vm_power.register_events(world)
-    vmss_backend.register_events(world)
-    run_commands.register_events(world)
-    extensions.register_events(world)

@@ -13,7 +13,10 @@ from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.compute import errors, operations, settings
-from goldfleet.emulator.rp.compute.gallery_backend import require_location, subscription_galleries
+from goldfleet.emulator.rp.compute.galleries.gallery_backend import (
+    require_location,
+    subscription_galleries,
+)
 from goldfleet.emulator.rp.compute.naming import (
     ARCHITECTURES,
     HYPER_V_GENERATIONS,

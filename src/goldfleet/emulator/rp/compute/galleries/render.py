@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import replication
+from goldfleet.emulator.rp.compute.galleries import replication
 from goldfleet.emulator.rp.compute.naming import GALLERY, VERSION
 from goldfleet.emulator.world import World
 

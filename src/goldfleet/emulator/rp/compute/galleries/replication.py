@@ -128,7 +128,7 @@ def step(world: World, args: dict[str, Any]) -> None:
 
 def settle_version(world: World, item: StoredResource) -> None:
     """When every region is done: Succeeded or Failed, and the pending operations finish."""
-    from goldfleet.emulator.rp.compute.render import resource_view
+    from goldfleet.emulator.rp.compute.galleries.render import resource_view
 
     regions = records(item)
     if any(r["state"] in ACTIVE for r in regions.values()):

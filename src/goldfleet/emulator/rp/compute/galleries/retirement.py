@@ -11,7 +11,9 @@ from typing import Any
 
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import errors, operations, replication
+from goldfleet.emulator.rp.compute import errors, operations
+from goldfleet.emulator.rp.compute.galleries import replication
+from goldfleet.emulator.rp.compute.galleries.version_backend import PUBLISHING, definition_of
 from goldfleet.emulator.rp.compute.naming import (
     VERSION,
     gallery_id,
@@ -21,7 +23,6 @@ from goldfleet.emulator.rp.compute.naming import (
     version_key,
 )
 from goldfleet.emulator.rp.compute.operations import Caller
-from goldfleet.emulator.rp.compute.version_backend import PUBLISHING, definition_of
 from goldfleet.emulator.world import World
 
 DELETE_SECONDS = 10.0

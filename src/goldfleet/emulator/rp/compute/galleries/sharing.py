@@ -19,14 +19,15 @@ from typing import Any
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import community, errors, operations, settings
-from goldfleet.emulator.rp.compute.consumer import (
+from goldfleet.emulator.rp.compute import errors, operations, settings
+from goldfleet.emulator.rp.compute.galleries import community
+from goldfleet.emulator.rp.compute.galleries.consumer import (
     image_properties,
     not_found,
     version_properties,
     visible_at,
 )
-from goldfleet.emulator.rp.compute.gallery_backend import get_gallery
+from goldfleet.emulator.rp.compute.galleries.gallery_backend import get_gallery
 from goldfleet.emulator.rp.compute.naming import GALLERY, enum_value, region_name
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.world import Subscription, World

@@ -18,7 +18,8 @@ from typing import Any
 
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import errors, replication
+from goldfleet.emulator.rp.compute import errors
+from goldfleet.emulator.rp.compute.galleries import replication
 from goldfleet.emulator.rp.compute.naming import (
     DISK,
     HOST_CACHING,
@@ -115,7 +116,7 @@ def resolve(
     key = keys[0]
     value = str(top[key])
     if key == "communityGalleryImageId":
-        from goldfleet.emulator.rp.compute import community
+        from goldfleet.emulator.rp.compute.galleries import community
 
         return community.resolve_source(world, value, location, _caching(os_disk, "ReadOnly"))
     rtype = _checked_type(value, f"{PATH}.source.{key}")

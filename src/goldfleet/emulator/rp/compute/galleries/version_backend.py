@@ -14,15 +14,12 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import (
-    errors,
-    machine_contents,
-    operations,
-    replication,
-    settings,
-    sources,
+from goldfleet.emulator.rp.compute import errors, machine_contents, operations, settings
+from goldfleet.emulator.rp.compute.galleries import replication, sources
+from goldfleet.emulator.rp.compute.galleries.gallery_backend import (
+    require_location,
+    subscription_galleries,
 )
-from goldfleet.emulator.rp.compute.gallery_backend import require_location, subscription_galleries
 from goldfleet.emulator.rp.compute.naming import (
     GALLERY,
     IMAGE,

@@ -11,9 +11,9 @@ from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.rp.authorization.linked import authorize_linked
-from goldfleet.emulator.rp.compute import render, retirement, version_backend
+from goldfleet.emulator.rp.compute.galleries import render, retirement, version_backend
+from goldfleet.emulator.rp.compute.galleries.sources import LinkedCheck
 from goldfleet.emulator.rp.compute.handling import accepted, caller, subscription, throttled
-from goldfleet.emulator.rp.compute.sources import LinkedCheck
 
 GROUP = "GalleryImageVersion"
 

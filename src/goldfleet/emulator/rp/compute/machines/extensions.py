@@ -25,10 +25,11 @@ from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.guest.contents import GuestContents, put_contents
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute import machine_operations, operations, vm_backend
+from goldfleet.emulator.rp.compute import machine_operations, operations
 from goldfleet.emulator.rp.compute.handling import caller
 from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
 from goldfleet.emulator.rp.compute.machine_timing import seconds
+from goldfleet.emulator.rp.compute.machines import vm_backend
 from goldfleet.emulator.rp.compute.naming import object_at
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.world import World

@@ -9,8 +9,9 @@ from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import machine_operations, run_commands, vm_backend
+from goldfleet.emulator.rp.compute import machine_operations
 from goldfleet.emulator.rp.compute.handling import caller
+from goldfleet.emulator.rp.compute.machines import run_commands, vm_backend
 
 VM = (
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"

@@ -10,8 +10,9 @@ from typing import Any
 
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.guest.contents import GuestContents, put_contents
-from goldfleet.emulator.rp.compute import operations, quota, vm_backend
+from goldfleet.emulator.rp.compute import operations
 from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
+from goldfleet.emulator.rp.compute.machines import quota, vm_backend
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.world import World
 

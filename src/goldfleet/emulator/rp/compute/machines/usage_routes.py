@@ -9,8 +9,8 @@ from typing import Any
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
-from goldfleet.emulator.rp.compute import quota
 from goldfleet.emulator.rp.compute.handling import subscription
+from goldfleet.emulator.rp.compute.machines import quota
 from goldfleet.emulator.rp.resources import backend as resources
 
 LOCATION = "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}"

@@ -20,17 +20,13 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import (
-    disk_backend,
-    machine_operations,
-    operations,
-    quota,
-    vm_rules,
-)
 from goldfleet.emulator.rp.compute import machine_errors as errors
+from goldfleet.emulator.rp.compute import machine_operations, operations
+from goldfleet.emulator.rp.compute.disks import backend as disk_backend
 from goldfleet.emulator.rp.compute.image_sources import LinkedCheck
 from goldfleet.emulator.rp.compute.machine_contents import copy_from
 from goldfleet.emulator.rp.compute.machine_timing import seconds
+from goldfleet.emulator.rp.compute.machines import quota, vm_rules
 from goldfleet.emulator.rp.compute.naming import DISK, VIRTUAL_MACHINE, enum_value, object_at
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.rp.network import backend as network

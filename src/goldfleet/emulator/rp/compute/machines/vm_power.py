@@ -17,10 +17,11 @@ from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.guest.contents import put_contents
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute import machine_operations, quota, vm_backend
+from goldfleet.emulator.rp.compute import machine_operations
 from goldfleet.emulator.rp.compute.machine_contents import contents_for, contents_key
 from goldfleet.emulator.rp.compute.machine_timing import seconds
-from goldfleet.emulator.rp.compute.managed_image_backend import is_generalized
+from goldfleet.emulator.rp.compute.machines import quota, vm_backend
+from goldfleet.emulator.rp.compute.managed_images.backend import is_generalized
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.world import World
 

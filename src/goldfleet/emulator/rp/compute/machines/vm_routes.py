@@ -11,9 +11,10 @@ from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import machine_operations, vm_backend, vm_power
-from goldfleet.emulator.rp.compute.disk_routes import linked_check
+from goldfleet.emulator.rp.compute import machine_operations
+from goldfleet.emulator.rp.compute.disks.routes import linked_check
 from goldfleet.emulator.rp.compute.handling import caller, subscription
+from goldfleet.emulator.rp.compute.machines import vm_backend, vm_power
 from goldfleet.emulator.rp.resources import backend as resources
 
 RG = (

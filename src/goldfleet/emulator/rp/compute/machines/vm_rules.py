@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import image_sources, quota
+from goldfleet.emulator.rp.compute import image_sources
 from goldfleet.emulator.rp.compute import machine_errors as errors
 from goldfleet.emulator.rp.compute.image_sources import ImageSource, LinkedCheck
+from goldfleet.emulator.rp.compute.machines import quota
 from goldfleet.emulator.rp.compute.naming import DISK, OS_TYPES, enum_value, object_at, region_name
 from goldfleet.emulator.rp.network import backend as network
 from goldfleet.emulator.world import World

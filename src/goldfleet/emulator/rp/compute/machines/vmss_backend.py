@@ -25,15 +25,11 @@ from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError, not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import (
-    disk_backend,
-    machine_operations,
-    operations,
-    vm_rules,
-    vmss_instances,
-)
 from goldfleet.emulator.rp.compute import machine_errors as errors
+from goldfleet.emulator.rp.compute import machine_operations, operations
+from goldfleet.emulator.rp.compute.disks import backend as disk_backend
 from goldfleet.emulator.rp.compute.image_sources import LinkedCheck
+from goldfleet.emulator.rp.compute.machines import vm_rules, vmss_instances
 from goldfleet.emulator.rp.compute.naming import enum_value, object_at
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.rp.resources import backend as resources

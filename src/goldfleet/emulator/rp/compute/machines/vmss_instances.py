@@ -22,11 +22,12 @@ from typing import Any
 
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import extensions as vm_extensions
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute import machine_operations, operations, vm_backend
+from goldfleet.emulator.rp.compute import machine_operations, operations
 from goldfleet.emulator.rp.compute.image_sources import LinkedCheck
 from goldfleet.emulator.rp.compute.machine_timing import seconds
+from goldfleet.emulator.rp.compute.machines import extensions as vm_extensions
+from goldfleet.emulator.rp.compute.machines import vm_backend
 from goldfleet.emulator.rp.compute.naming import VIRTUAL_MACHINE
 from goldfleet.emulator.rp.compute.operations import Caller
 from goldfleet.emulator.rp.network import backend as network

@@ -13,10 +13,11 @@ from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute import machine_operations, vm_backend, vm_power, vmss_backend
-from goldfleet.emulator.rp.compute import vmss_instances as instances
-from goldfleet.emulator.rp.compute.disk_routes import linked_check
+from goldfleet.emulator.rp.compute import machine_operations
+from goldfleet.emulator.rp.compute.disks.routes import linked_check
 from goldfleet.emulator.rp.compute.handling import caller, subscription
+from goldfleet.emulator.rp.compute.machines import vm_backend, vm_power, vmss_backend
+from goldfleet.emulator.rp.compute.machines import vmss_instances as instances
 from goldfleet.emulator.rp.resources import backend as resources
 
 RG = (

@@ -12,8 +12,9 @@ from typing import Any
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import disk_backend, machine_operations, operations
 from goldfleet.emulator.rp.compute import machine_errors as errors
+from goldfleet.emulator.rp.compute import machine_operations, operations
+from goldfleet.emulator.rp.compute.disks import backend as disk_backend
 from goldfleet.emulator.rp.compute.image_sources import LinkedCheck
 from goldfleet.emulator.rp.compute.machine_contents import contents_key, copy_from
 from goldfleet.emulator.rp.compute.machine_timing import seconds

@@ -12,9 +12,11 @@ from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.arm.store import StoredResource
-from goldfleet.emulator.rp.compute import disk_backend, machine_operations, managed_image_backend
-from goldfleet.emulator.rp.compute.disk_routes import linked_check
+from goldfleet.emulator.rp.compute import machine_operations
+from goldfleet.emulator.rp.compute.disks import backend as disk_backend
+from goldfleet.emulator.rp.compute.disks.routes import linked_check
 from goldfleet.emulator.rp.compute.handling import caller, subscription
+from goldfleet.emulator.rp.compute.managed_images import backend as managed_image_backend
 from goldfleet.emulator.rp.compute.naming import MANAGED_IMAGE
 from goldfleet.emulator.rp.resources import backend as resources
 

@@ -13,8 +13,8 @@ from typing import Any
 from goldfleet.emulator.arm.errors import ArmError
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Router
-from goldfleet.emulator.rp.compute import marketplace
 from goldfleet.emulator.rp.compute.handling import subscription
+from goldfleet.emulator.rp.compute.marketplace import catalog as marketplace
 from goldfleet.emulator.rp.resources import backend as resources
 
 LOCATION = "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}"

@@ -1,0 +1,2 @@
+"""Managed images (``Microsoft.Compute/images``, ComputeRP). See
+docs/emulator/compute-machines.md."""

@@ -1,0 +1,2 @@
+"""The Azure Marketplace image catalog (``VirtualMachineImages_*``, ComputeRP). See
+docs/emulator/compute-marketplace.md."""
