@@ -1,6 +1,7 @@
-"""What a new OS disk is made from: a platform (marketplace) image, a managed image, or a gallery
-image version (a definition id means its latest version), checked the way Compute checks an
-``imageReference`` or a disk's ``creationData``.
+"""What a new OS disk is made from: a platform (marketplace) image, a managed image, a gallery
+image version (a definition id means its latest version), or a direct-shared or community gallery
+image (``sharedGalleryImageId``, ``communityGalleryImageId``: galleries/references.py), checked
+the way Compute checks an ``imageReference`` or a disk's ``creationData``.
 
 The result says what the image is (OS type and state, Hyper-V generation, size) and which guest
 contents the disk starts with. Gallery images in another subscription need linked
@@ -16,11 +17,11 @@ from typing import Any
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.guest.contents import GuestContents
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute.galleries import replication, retirement
+from goldfleet.emulator.rp.compute.galleries import references, replication, retirement
 from goldfleet.emulator.rp.compute.machine_contents import contents_for
 from goldfleet.emulator.rp.compute.marketplace import catalog as marketplace
 from goldfleet.emulator.rp.compute.naming import IMAGE, MANAGED_IMAGE, VERSION, region_name
-from goldfleet.emulator.world import World
+from goldfleet.emulator.world import Subscription, World
 
 LinkedCheck = Callable[[str, str], None]  # (resource id, action) -> None or ArmError
 VERSION_READ = "Microsoft.Compute/galleries/images/versions/read"
@@ -29,7 +30,7 @@ IMAGE_READ = "Microsoft.Compute/images/read"
 
 @dataclass
 class ImageSource:
-    kind: str  # marketplace | image | version
+    kind: str  # marketplace | image | version | shared | community
     id: str | None  # the resource whose contents the disk copies (None for marketplace)
     os_type: str
     os_state: str  # Generalized | Specialized
@@ -38,6 +39,9 @@ class ImageSource:
     contents: GuestContents
     exact_version: str | None = None  # what "latest" resolved to
     urn: str | None = None
+    # a disk made from a gallery image says so in creationData.galleryImageReference
+    gallery_reference: dict[str, str] | None = None
+    definition_features: list[dict[str, Any]] | None = None
 
 
 def _default_size(os_type: str) -> int:
@@ -167,4 +171,32 @@ def _gallery(
         size_gb=int(osd.get("sizeInGB") or _default_size(os_type)),
         contents=contents_for(world, version.id) or GuestContents(base_image=version.id),
         exact_version=exact,
+        gallery_reference={"id": version.id},
+        definition_features=list(dprops.get("features") or []),
+    )
+
+
+def from_consumer_reference(
+    world: World, sub: Subscription, key: str, value: str, location: str, target: str
+) -> ImageSource:
+    """A direct-shared (``sharedGalleryImageId``) or community (``communityGalleryImageId``)
+    gallery image, for a VM, a scale set instance or a disk in ``sub`` and ``location``."""
+    found = references.resolve(world, sub, key, value, location, target)
+    dprops: dict[str, Any] = found.definition.body.get("properties") or {}
+    osd = ((found.version.body.get("properties") or {}).get("storageProfile") or {}).get(
+        "osDiskImage"
+    ) or {}
+    os_type = str(dprops.get("osType") or "Windows")
+    version = found.version
+    return ImageSource(
+        kind="shared" if key == references.SHARED else "community",
+        id=version.id,
+        os_type=os_type,
+        os_state=str(dprops.get("osState") or "Generalized"),
+        generation=str(dprops.get("hyperVGeneration") or "V1"),
+        size_gb=int(osd.get("sizeInGB") or _default_size(os_type)),
+        contents=contents_for(world, version.id) or GuestContents(base_image=found.pinned),
+        exact_version=found.exact_version,
+        gallery_reference={key: found.pinned},
+        definition_features=list(dprops.get("features") or []),
     )

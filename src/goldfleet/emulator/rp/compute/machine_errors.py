@@ -76,12 +76,27 @@ def platform_image_not_found(urn: str) -> ArmError:
 
 
 def gallery_image_not_available(image_id: str, region: str) -> ArmError:
-    """Azure's text (Microsoft Learn, troubleshooting shared images); the code is ours."""
+    """Azure's text (Microsoft Learn, troubleshooting shared images) and code (404
+    ``GalleryImageNotFound`` in public logs: confidential-containers/cloud-api-adaptor#1709,
+    Azure/AgentBaker#8239)."""
     return ArmError(
         404,
         "GalleryImageNotFound",
         f"The gallery image {image_id} is not available in {region} region. Please contact "
         "image owner to replicate to this region, or change your requested region.",
+    )
+
+
+def consumer_image_not_available(reference: str, region: str) -> ArmError:
+    """A ``sharedGalleryImageId`` / ``communityGalleryImageId`` Compute cannot use in the region.
+    A real answer for a community image (confidential-containers/cloud-api-adaptor#1709): 404
+    ``GalleryImageNotFound``, target ``imageReference``, the message wrapped in quotes."""
+    return ArmError(
+        404,
+        "GalleryImageNotFound",
+        f'"The gallery image {reference} is not available in {region} region. Please contact '
+        'image owner to replicate to this region, or change your requested region."',
+        target="imageReference",
     )
 
 

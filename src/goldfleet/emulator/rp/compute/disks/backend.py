@@ -215,12 +215,24 @@ def _creation(
     if option.lower() == "fromimage":
         gallery = object_at(creation, "galleryImageReference", "creationData.galleryImageReference")
         image = object_at(creation, "imageReference", "creationData.imageReference")
-        if gallery.get("sharedGalleryImageId") or gallery.get("communityGalleryImageId"):
-            raise errors.not_implemented("disks from direct-shared or community gallery images")
-        reference = str(gallery.get("id") or image.get("id") or "")
-        if not reference:
-            raise errors.required("creationData.imageReference")
-        found = image_sources.from_id(world, reference, location, sub.subscription_id, linked)
+        consumer_key = next(
+            (k for k in ("sharedGalleryImageId", "communityGalleryImageId") if gallery.get(k)),
+            None,
+        )
+        if consumer_key is not None:
+            found = image_sources.from_consumer_reference(
+                world,
+                sub,
+                consumer_key,
+                str(gallery[consumer_key]),
+                location,
+                f"creationData.galleryImageReference.{consumer_key}",
+            )
+        else:
+            reference = str(gallery.get("id") or image.get("id") or "")
+            if not reference:
+                raise errors.required("creationData.imageReference")
+            found = image_sources.from_id(world, reference, location, sub.subscription_id, linked)
         echo["createOption"] = "FromImage"
         return echo, found.size_gb, found.os_type, found.generation, found.id, found.contents
     if option in UNSUPPORTED_OPTIONS or option.lower() in (o.lower() for o in UNSUPPORTED_OPTIONS):

@@ -205,10 +205,10 @@ def _make_os_disk(
     else:
         assert plan.source is not None
         disk_name = str(given.get("name") or f"{name}_OsDisk_1_{world.new_uuid().replace('-', '')}")
-        if plan.source.kind == "version":
+        if plan.source.gallery_reference is not None:
             creation: dict[str, Any] = {
                 "createOption": "FromImage",
-                "galleryImageReference": {"id": plan.source.id},
+                "galleryImageReference": dict(plan.source.gallery_reference),
             }
         else:
             reference = plan.source.id or _platform_id(sub, location, plan)

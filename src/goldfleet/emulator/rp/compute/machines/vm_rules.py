@@ -1,6 +1,7 @@
 """The checks Compute makes before it creates a virtual machine, with its error codes: where the
 OS disk comes from (``imageReference``: a marketplace image, a managed image, a gallery image
-version or definition - its latest - which must be replicated to the VM's region; or
+version or definition - its latest - which must be replicated to the VM's region, a direct-shared
+or community gallery image (``sharedGalleryImageId``, ``communityGalleryImageId``); or
 ``osDisk.createOption: Attach`` of a specialized managed disk), ``osProfile`` required for a
 generalized source and refused for a specialized one, a VM size that can boot the image's
 Hyper-V generation and the requested security type, and network interfaces that exist in the
@@ -53,10 +54,22 @@ def plan_os_disk(
     reference = object_at(storage, "imageReference", "storageProfile.imageReference")
     if not reference:
         raise errors.required("storageProfile.imageReference")
-    if reference.get("sharedGalleryImageId") or reference.get("communityGalleryImageId"):
-        raise errors.not_implemented("VMs from direct-shared or community gallery images")
     echo = {k: v for k, v in reference.items() if k != "exactVersion"}
-    if reference.get("id"):
+    consumer_key = next(
+        (k for k in ("sharedGalleryImageId", "communityGalleryImageId") if reference.get(k)), None
+    )
+    if consumer_key is not None:
+        sub = world.subscription(subscription_id)
+        assert sub is not None  # the front door checked it
+        source = image_sources.from_consumer_reference(
+            world,
+            sub,
+            consumer_key,
+            str(reference[consumer_key]),
+            location,
+            f"imageReference.{consumer_key}",
+        )
+    elif reference.get("id"):
         source = image_sources.from_id(
             world, str(reference["id"]), location, subscription_id, linked
         )
