@@ -589,3 +589,139 @@ def test_a_provider_token_cannot_touch_a_customer_subscription(
     assert tenants == {"northwind-images": PROVIDER_TENANT, "contoso-avd-prod": CUSTOMER_TENANT}
     groups = fresh_az.json("group", "list", "--subscription", CUSTOMER_SUB)
     assert {g["name"] for g in groups} == {"rg-avd-hosts", "rg-avd-network"}
+
+
+# --- 7. Microsoft Graph: service principals, users and groups as az finds them -----------------
+
+BUILD_GROUP = f"/subscriptions/{PROVIDER_SUB}/resourceGroups/rg-goldfleet-build"
+VM_CONTRIBUTOR = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+
+
+def test_az_ad_sp_show_finds_a_service_principal_by_app_id_or_object_id(
+    az: Az, estate: RunningEmulator
+) -> None:
+    before = last_seq(estate)
+    shown = az.json("ad", "sp", "show", "--id", APP_ID)
+    assert shown["appId"] == APP_ID
+    assert shown["displayName"] == "goldfleet-automation"
+    assert shown["servicePrincipalType"] == "Application"
+    assert shown["appOwnerOrganizationId"] == PROVIDER_TENANT
+    # az looks the appId up among servicePrincipalNames, then reads the object by its id
+    graph = [
+        (r["method"], r["path"], r["status"])
+        for r in new_requests(estate, before)
+        if r["path"].startswith("/v1.0/")
+    ]
+    assert graph == [
+        ("GET", "/v1.0/servicePrincipals", 200),
+        ("GET", f"/v1.0/servicePrincipals/{shown['id']}", 200),
+    ]
+    assert az.json("ad", "sp", "show", "--id", shown["id"])["appId"] == APP_ID
+    listed = az.json("ad", "sp", "list", "--display-name", "goldfleet-")
+    assert sorted(s["appId"] for s in listed) == sorted([APP_ID, READER_APP_ID, NO_ROLE_APP_ID])
+
+    stderr = az.fails("ad", "sp", "show", "--id", "7d1c9f4e-0000-4000-8000-00000000dead")
+    assert "Request_ResourceNotFound" in stderr or "does not exist" in stderr
+    stderr = az.fails("ad", "sp", "show", "--id", "no-such-app")
+    assert "Service principal 'no-such-app' doesn't exist" in stderr
+
+
+def test_az_ad_user_and_group_show(az: Az, estate: RunningEmulator) -> None:
+    estate.control(
+        "POST",
+        "/scenario",
+        {
+            "users": [
+                {
+                    "userPrincipalName": "ops.lead@northwindmsp.onmicrosoft.com",
+                    "displayName": "Ops Lead",
+                }
+            ],
+            "groups": [
+                {
+                    "name": "AVD Image Operators",
+                    "tenant": "Northwind MSP",
+                    "members": ["ops.lead@northwindmsp.onmicrosoft.com", "goldfleet-reader"],
+                }
+            ],
+        },
+    )
+    user = az.json("ad", "user", "show", "--id", "ops.lead@northwindmsp.onmicrosoft.com")
+    assert user["displayName"] == "Ops Lead"
+    group = az.json("ad", "group", "show", "--group", "AVD Image Operators")
+    assert group["securityEnabled"] is True
+    members = az.json("ad", "group", "member", "list", "--group", group["id"])
+    assert sorted(m["@odata.type"] for m in members) == [
+        "#microsoft.graph.servicePrincipal",
+        "#microsoft.graph.user",
+    ]
+    stderr = az.fails("ad", "user", "show", "--id", "nobody@northwindmsp.onmicrosoft.com")
+    assert "does not exist or one of its queried reference-property objects" in stderr
+
+
+def test_role_assignment_create_by_app_id_then_list_and_delete_at_a_resource_group(
+    az: Az, estate: RunningEmulator
+) -> None:
+    created = az.json(
+        "role",
+        "assignment",
+        "create",
+        "--assignee",
+        READER_APP_ID,
+        "--role",
+        "Virtual Machine Contributor",
+        "--scope",
+        BUILD_GROUP,
+    )
+    try:
+        assert created["scope"] == BUILD_GROUP
+        assert created["principalType"] == "ServicePrincipal"
+        assert created["roleDefinitionId"] == (
+            f"/subscriptions/{PROVIDER_SUB}/providers/Microsoft.Authorization/"
+            f"roleDefinitions/{VM_CONTRIBUTOR}"
+        )
+        at_group = az.json("role", "assignment", "list", "--scope", BUILD_GROUP)
+        assert [(a["principalName"], a["roleDefinitionName"]) for a in at_group] == [
+            (READER_APP_ID, "Virtual Machine Contributor")
+        ]
+        inherited = az.json(
+            "role", "assignment", "list", "--scope", BUILD_GROUP, "--include-inherited"
+        )
+        assert sorted((a["principalName"], a["roleDefinitionName"]) for a in inherited) == [
+            (APP_ID, "Contributor"),
+            (APP_ID, "User Access Administrator"),
+            (READER_APP_ID, "Reader"),
+            (READER_APP_ID, "Virtual Machine Contributor"),
+        ]
+        mine = az.json("role", "assignment", "list", "--assignee", READER_APP_ID, "--all")
+        assert sorted(a["roleDefinitionName"] for a in mine) == [
+            "Reader",
+            "Virtual Machine Contributor",
+        ]
+        again = az.run(
+            "role",
+            "assignment",
+            "create",
+            "--assignee",
+            READER_APP_ID,
+            "--role",
+            "Virtual Machine Contributor",
+            "--scope",
+            BUILD_GROUP,
+            "--output",
+            "json",
+        )
+        assert json.loads(again.stdout)["id"] == created["id"]  # az treats 409 as "exists"
+    finally:
+        az.run(
+            "role",
+            "assignment",
+            "delete",
+            "--assignee",
+            READER_APP_ID,
+            "--role",
+            "Virtual Machine Contributor",
+            "--scope",
+            BUILD_GROUP,
+        )
+    assert az.json("role", "assignment", "list", "--scope", BUILD_GROUP) == []

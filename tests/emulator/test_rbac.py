@@ -181,3 +181,144 @@ def test_custom_role_grants_exactly_its_actions(emu):
     with pytest.raises(HttpResponseError) as caught:
         limited.resource_groups.create_or_update("rg-x", {"location": "uksouth"})
     assert caught.value.status_code == 403
+
+
+RG_OTHER = f"{SUB_SCOPE}/resourceGroups/rg-other"
+READER_GUID = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+GROUPS = {
+    "users": [{"userPrincipalName": "alice@provider.onmicrosoft.com"}],
+    "groups": [
+        {"name": "Operators", "tenant": "Provider", "members": ["Builders"]},
+        {"name": "Builders", "tenant": "Provider", "members": ["norole"]},
+    ],
+    "roleAssignments": [
+        {"principal": "Operators", "role": "Reader", "scope": "/subscriptions/provider-sub"},
+    ],
+}
+
+
+def oid_of(emu, app_id):
+    return emu.call(lambda: emu.world.directory.service_principal_of(app_id, PROVIDER).object_id)
+
+
+def test_role_definitions_have_subscription_ids_at_every_scope_in_the_subscription(emu):
+    client = authorization(emu)
+    expected = f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/{READER_GUID}"
+    for scope in (SUB_SCOPE, RG_OTHER, f"{RG_OTHER}/providers/Microsoft.Compute/galleries/g"):
+        listed = list(client.role_definitions.list(scope, filter="roleName eq 'Reader'"))
+        assert [d.id for d in listed] == [expected], scope
+        assert client.role_definitions.get(scope, READER_GUID).id == expected
+
+
+def test_role_definitions_filter_by_type_and_refuse_other_filters(emu):
+    client = authorization(emu)
+    role_id = str(uuid.uuid4())
+    client.role_definitions.create_or_update(
+        RG_OTHER,
+        role_id,
+        {
+            "role_name": "Only Here",
+            "permissions": [{"actions": ["Microsoft.Resources/subscriptions/resourceGroups/read"]}],
+            "assignable_scopes": [RG_OTHER],
+        },
+    )
+    custom = list(client.role_definitions.list(RG_OTHER, filter="type eq 'CustomRole'"))
+    assert [d.role_name for d in custom] == ["Only Here"]
+    assert (
+        custom[0].id == f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
+    )
+    # listed where it can be assigned: not at the subscription, unless asked for what is below
+    assert list(client.role_definitions.list(SUB_SCOPE, filter="type eq 'CustomRole'")) == []
+    below = list(client.role_definitions.list(SUB_SCOPE, filter="atScopeAndBelow()"))
+    assert "Only Here" in {d.role_name for d in below}
+    builtin = list(client.role_definitions.list(SUB_SCOPE, filter="type eq 'BuiltInRole'"))
+    assert "Only Here" not in {d.role_name for d in builtin} and len(builtin) > 10
+    with pytest.raises(HttpResponseError) as caught:
+        list(client.role_definitions.list(SUB_SCOPE, filter="description eq 'x'"))
+    assert caught.value.status_code == 400
+    assert caught.value.error.code == "UnsupportedQuery"
+
+
+def test_assignment_filters_are_azures_and_others_are_refused(emu):
+    emu.control("POST", "/scenario", GROUPS)
+    client = authorization(emu)
+    norole = oid_of(emu, NOROLE_APP)
+    reader = oid_of(emu, READER_APP)
+    client.role_assignments.create(
+        RG_OTHER,
+        str(uuid.uuid4()),
+        {
+            "role_definition_id": f"/providers/Microsoft.Authorization/roleDefinitions/{READER_GUID}",
+            "principal_id": reader,
+        },
+    )
+    at_rg = list(client.role_assignments.list_for_scope(RG_OTHER))
+    at_sub_only = list(client.role_assignments.list_for_scope(SUB_SCOPE, filter="atScope()"))
+    assert RG_OTHER in {a.scope for a in at_rg}
+    assert {a.scope for a in at_sub_only} == {SUB_SCOPE}
+    by_principal = list(
+        client.role_assignments.list_for_scope(SUB_SCOPE, filter=f"principalId eq '{reader}'")
+    )
+    assert sorted(a.scope for a in by_principal) == sorted([SUB_SCOPE, RG_OTHER])
+    # assignedTo() counts the groups the principal is in, through nesting
+    assigned = list(
+        client.role_assignments.list_for_scope(
+            SUB_SCOPE, filter=f"atScope() and assignedTo('{norole}')"
+        )
+    )
+    assert [a.principal_type for a in assigned] == ["Group"]
+    assert (
+        list(client.role_assignments.list_for_scope(SUB_SCOPE, f"principalId eq '{norole}'")) == []
+    )
+    for refused in (
+        f"atScope() and principalId eq '{reader}'",
+        "roleDefinitionId eq 'x'",
+        "atScope() and atScope()",
+    ):
+        with pytest.raises(HttpResponseError) as caught:
+            list(client.role_assignments.list_for_scope(SUB_SCOPE, filter=refused))
+        assert caught.value.status_code == 400
+        assert caught.value.error.code == "UnsupportedQuery"
+        assert caught.value.error.message == (
+            f"The filter '{refused}' is not supported. Supported filters are either 'atScope()' "
+            "or 'principalId eq '{value}' or assignedTo('{value}')'."
+        )
+
+
+def test_a_role_held_by_a_group_is_held_by_its_members(emu):
+    client = resource_client(emu, app_id=NOROLE_APP)
+    with pytest.raises(HttpResponseError):
+        client.resource_groups.get("rg-other")
+    emu.control("POST", "/scenario", GROUPS)
+    assert client.resource_groups.get("rg-other").name == "rg-other"
+
+
+def test_principal_type_is_inferred_and_must_match(emu):
+    emu.control("POST", "/scenario", GROUPS)
+    client = authorization(emu)
+    alice = emu.call(lambda: emu.world.directory.user("alice@provider.onmicrosoft.com").object_id)
+    created = client.role_assignments.create(
+        RG_OTHER,
+        str(uuid.uuid4()),
+        {
+            "role_definition_id": f"/providers/Microsoft.Authorization/roleDefinitions/{READER_GUID}",
+            "principal_id": alice,
+        },
+    )
+    assert created.principal_type == "User"
+    norole = oid_of(emu, NOROLE_APP)
+    with pytest.raises(HttpResponseError) as caught:
+        client.role_assignments.create(
+            RG_OTHER,
+            str(uuid.uuid4()),
+            {
+                "role_definition_id": created.role_definition_id,
+                "principal_id": norole,
+                "principal_type": "User",
+            },
+        )
+    assert caught.value.error.code == "UnmatchedPrincipalType"
+    assert caught.value.error.message == (
+        f"The PrincipalId '{norole.replace('-', '')}' has type 'ServicePrincipal' , which is "
+        "different from specified PrinciaplType 'User'."
+    )

@@ -81,3 +81,53 @@ def test_references_are_checked_when_seeding():
     assert "application 'app' is single-tenant and cannot be consented in tenant 'B'" in problems
     assert "consent of 'app': unknown tenant 'C'" in problems
     assert "scope '/subscriptions/missing': unknown subscription 'missing'" in problems
+
+
+def test_users_and_groups_are_seeded_and_their_references_checked():
+    text = (
+        "tenants:\n"
+        "  - {id: 11111111-0000-4000-8000-000000000001, name: A, domain: a.example,\n"
+        "     subscriptions: [{id: aaaaaaaa-0000-4000-8000-00000000000a, name: s}]}\n"
+        "applications:\n"
+        "  - {appId: 0a0a0a0a-0000-4000-8000-0000000000a1, name: app, homeTenant: A}\n"
+        "users:\n"
+        "  - {userPrincipalName: ann@a.example, displayName: Ann}\n"
+        "groups:\n"
+        "  - {name: Inner, tenant: A, members: [app]}\n"
+        "  - {name: Outer, tenant: A, members: [ann@a.example, Inner]}\n"
+        "roleAssignments:\n"
+        "  - {principal: Outer, role: Reader, scope: /subscriptions/s}\n"
+        "  - {principal: ann@a.example, role: Reader, scope: /subscriptions/s}\n"
+    )
+    world = World()
+    seed_world(world, parse_scenario(text, "world.yaml"))
+    ann = world.directory.user("ANN@a.example")
+    assert ann is not None and ann.display_name == "Ann"
+    sp = world.directory.service_principal_of(
+        "0a0a0a0a-0000-4000-8000-0000000000a1", "11111111-0000-4000-8000-000000000001"
+    )
+    assert sp is not None
+    assert sorted(g.display_name for g in world.directory.groups_of(sp.object_id)) == [
+        "Inner",
+        "Outer",
+    ]
+    types = sorted(
+        item.body["properties"]["principalType"]
+        for item in world.store
+        if item.body.get("type") == "Microsoft.Authorization/roleAssignments"
+    )
+    assert types == ["Group", "User"]
+
+    problems = problems_of(
+        "tenants:\n"
+        "  - {id: 11111111-0000-4000-8000-000000000001, name: A, domain: a.example}\n"
+        "users:\n"
+        "  - {userPrincipalName: bob@elsewhere.example}\n"
+        "groups:\n"
+        "  - {name: G, tenant: A, members: [nobody@a.example]}\n"
+    )
+    assert "user 'bob@elsewhere.example': unknown tenant 'elsewhere.example'" in problems
+    assert (
+        "group 'G': no user, application (consented in its tenant) or group 'nobody@a.example'"
+        in problems
+    )

@@ -1,7 +1,7 @@
 """Scenario files: the YAML that seeds a world with tenants, subscriptions, regions, app
-registrations and their credentials, consents, role assignments, resource groups, raw ARM
-resources (``resources:``, e.g. managed images and snapshots for providers the emulator does not
-implement yet), faults and Compute's knobs (``compute:``).
+registrations and their credentials, consents, users and groups, role assignments, resource
+groups, raw ARM resources (``resources:``, e.g. managed images and snapshots for providers the
+emulator does not implement yet), faults and Compute's knobs (``compute:``).
 
 The format is documented in docs/emulator/scenario.md. Errors name the file, the line and the
 field (``msp.yaml:14:9: tenants[1].subscriptions[0].regions[2]: unknown region 'westeuropa'``).
@@ -23,9 +23,11 @@ from goldfleet.emulator.arm.ids import parent_and_type
 from goldfleet.emulator.entra.directory import (
     Application,
     Certificate,
+    Group,
     Secret,
     ServicePrincipal,
     Tenant,
+    User,
     hash_secret,
 )
 from goldfleet.emulator.entra.routes import certificate_thumbprints
@@ -104,8 +106,32 @@ class ApplicationSpec(_Model):
     consented_in: list[str] = Field(default_factory=list, alias="consentedIn")
 
 
+class UserSpec(_Model):
+    """A user of a tenant (readable through Graph, can hold roles; cannot sign in)."""
+
+    user_principal_name: str = Field(alias="userPrincipalName")
+    display_name: str | None = Field(default=None, alias="displayName")
+    tenant: str | None = None  # name, id or domain; default: the tenant of the UPN's domain
+    id: uuid.UUID | None = None
+    mail: str | None = None
+    given_name: str | None = Field(default=None, alias="givenName")
+    surname: str | None = None
+
+
+class GroupSpec(_Model):
+    """A security group of a tenant; members are UPNs, application names or appIds, or the
+    names of other groups of the same tenant."""
+
+    name: str
+    tenant: str
+    id: uuid.UUID | None = None
+    description: str | None = None
+    mail_nickname: str | None = Field(default=None, alias="mailNickname")
+    members: list[str] = Field(default_factory=list)
+
+
 class RoleAssignmentSpec(_Model):
-    principal: str  # application name or appId
+    principal: str  # application name or appId, a user's UPN, or a group name
     role: str  # role name or role definition GUID
     scope: str  # /subscriptions/{id or name}[/resourceGroups/{rg}[/...]]
 
@@ -230,6 +256,8 @@ class Scenario(_Model):
     throttling: dict[str, Any] | None = None
     tenants: list[TenantSpec] = Field(default_factory=list)
     applications: list[ApplicationSpec] = Field(default_factory=list)
+    users: list[UserSpec] = Field(default_factory=list)
+    groups: list[GroupSpec] = Field(default_factory=list)
     custom_roles: list[CustomRoleSpec] = Field(default_factory=list, alias="customRoles")
     role_assignments: list[RoleAssignmentSpec] = Field(
         default_factory=list, alias="roleAssignments"
@@ -332,6 +360,12 @@ def seed_world(world: World, scenario: Scenario, base_dir: Path | None = None) -
         _seed_tenant(world, tenant, problems)
     for app in scenario.applications:
         _seed_application(world, app, base_dir or Path.cwd(), problems)
+    for user in scenario.users:
+        _seed_user(world, user, problems)
+    seeded = [_seed_group(world, group, problems) for group in scenario.groups]
+    for spec, group in zip(scenario.groups, seeded, strict=True):
+        if group is not None:
+            _seed_members(world, spec, group, problems)
     for role in scenario.custom_roles:
         _seed_custom_role(world, role, problems)
     for assignment in scenario.role_assignments:
@@ -556,6 +590,80 @@ def _seed_application(
         world.directory.add_service_principal(ServicePrincipal(oid, app.app_id, tid, spec.name))
 
 
+def _seed_user(world: World, spec: UserSpec, problems: list[str]) -> None:
+    upn = spec.user_principal_name
+    where = f"user '{upn}'"
+    if "@" not in upn:
+        problems.append(f"{where}: a userPrincipalName is name@domain")
+        return
+    tid = _tenant_id(world, spec.tenant or upn.rsplit("@", 1)[1], problems, where)
+    if tid is None:
+        return
+    if world.directory.user(upn) is not None:
+        problems.append(f"{where}: another user has this userPrincipalName")
+        return
+    world.directory.add_user(
+        User(
+            object_id=str(spec.id or _uuid("user", tid.lower(), upn.lower())),
+            tenant_id=tid,
+            user_principal_name=upn,
+            display_name=spec.display_name or upn.split("@", 1)[0],
+            mail=spec.mail,
+            given_name=spec.given_name,
+            surname=spec.surname,
+        )
+    )
+
+
+def _seed_group(world: World, spec: GroupSpec, problems: list[str]) -> Group | None:
+    tid = _tenant_id(world, spec.tenant, problems, f"group '{spec.name}'")
+    if tid is None:
+        return None
+    group = Group(
+        object_id=str(spec.id or _uuid("group", tid.lower(), spec.name.lower())),
+        tenant_id=tid,
+        display_name=spec.name,
+        mail_nickname=spec.mail_nickname or "".join(c for c in spec.name if c.isalnum()),
+        description=spec.description,
+    )
+    world.directory.add_group(group)
+    return group
+
+
+def _seed_members(world: World, spec: GroupSpec, group: Group, problems: list[str]) -> None:
+    for member in spec.members:
+        found = _principal_in_tenant(world, member, group.tenant_id)
+        if found is None:
+            problems.append(
+                f"group '{spec.name}': no user, application (consented in its tenant) or group "
+                f"'{member}'"
+            )
+        elif found[0] != group.object_id:
+            group.members.append(found[0])
+
+
+def _principal_in_tenant(world: World, ref: str, tenant_id: str) -> tuple[str, str] | None:
+    """(object id, principalType) of an application's service principal, a user (by UPN) or a
+    group (by name or id) in ``tenant_id``."""
+    directory = world.directory
+    app = directory.application(ref) or next(
+        (a for a in directory.applications.values() if a.display_name == ref), None
+    )
+    if app is not None:
+        sp = directory.service_principal_of(app.app_id, tenant_id)
+        return (sp.object_id, "ServicePrincipal") if sp is not None else None
+    user = directory.user(ref)
+    if user is not None and user.tenant_id.lower() == tenant_id.lower():
+        return user.object_id, "User"
+    for group in directory.groups.values():
+        if group.tenant_id.lower() == tenant_id.lower() and ref.lower() in (
+            group.display_name.lower(),
+            group.object_id.lower(),
+        ):
+            return group.object_id, "Group"
+    return None
+
+
 def _seed_custom_role(world: World, spec: CustomRoleSpec, problems: list[str]) -> None:
     tid = _tenant_id(world, spec.tenant, problems, f"custom role '{spec.name}'")
     if tid is None:
@@ -624,19 +732,20 @@ def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]
         (a for a in world.directory.applications.values() if a.display_name == spec.principal),
         None,
     )
-    if app is None:
-        problems.append(
-            f"role assignment '{spec.role}' at '{spec.scope}': "
-            f"unknown application '{spec.principal}'"
-        )
-        return
-    sp = world.directory.service_principal_of(app.app_id, sub.tenant_id)
-    if sp is None:
+    found = _principal_in_tenant(world, spec.principal, sub.tenant_id)
+    if found is None and app is not None:
         problems.append(
             f"role assignment for '{spec.principal}' at '{spec.scope}': the application has no "
             f"service principal (no consent) in tenant '{sub.tenant_id}'"
         )
         return
+    if found is None:
+        problems.append(
+            f"role assignment '{spec.role}' at '{spec.scope}': "
+            f"unknown application, user or group '{spec.principal}'"
+        )
+        return
+    principal_id, principal_type = found
     role = builtin_roles().get(spec.role.lower()) or builtin_role_by_name(spec.role)
     guid = role["name"] if role else None
     if guid is None:
@@ -653,11 +762,11 @@ def _seed_assignment(world: World, spec: RoleAssignmentSpec, problems: list[str]
             world,
             tenant_id=sub.tenant_id,
             scope=scope,
-            name=_uuid("assignment", sp.object_id, guid, scope.lower()),
+            name=_uuid("assignment", principal_id, guid, scope.lower()),
             properties={
                 "roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-                "principalId": sp.object_id,
-                "principalType": "ServicePrincipal",
+                "principalId": principal_id,
+                "principalType": principal_type,
             },
             created_by=None,
         )

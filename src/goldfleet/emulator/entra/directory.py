@@ -1,12 +1,17 @@
-"""The directory: tenants, app registrations with their credentials, and service principals.
+"""The directory: tenants, app registrations with their credentials, service principals, users
+and groups.
 
 A service principal of an application in a tenant is what consent creates; without one, the
-application cannot get a token for that tenant. Secrets are kept only as SHA-256 hashes.
+application cannot get a token for that tenant. Secrets are kept only as SHA-256 hashes. Users
+and groups exist to be read through Microsoft Graph and to hold role assignments (users cannot
+sign in: the emulator's Entra ID has only the client-credentials grant); a group's members are
+object ids of users, service principals or other groups.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,11 +68,46 @@ class ServicePrincipal:
     resource_id: str | None = None  # the identity resource, for managed identities
 
 
+_APPLICATION_OBJECTS = uuid.UUID("3f0c9a1e-5b7d-4c2e-8f60-a11c0b1ec7e5")
+
+
+def application_object_id(app: Application) -> str:
+    """The application object's id (not its appId): stable, derived from the appId."""
+    return str(uuid.uuid5(_APPLICATION_OBJECTS, app.app_id.lower()))
+
+
+@dataclass
+class User:
+    object_id: str
+    tenant_id: str
+    user_principal_name: str
+    display_name: str
+    mail: str | None = None
+    given_name: str | None = None
+    surname: str | None = None
+    account_enabled: bool = True
+    user_type: str = "Member"
+
+
+@dataclass
+class Group:
+    object_id: str
+    tenant_id: str
+    display_name: str
+    mail_nickname: str
+    description: str | None = None
+    security_enabled: bool = True
+    mail_enabled: bool = False
+    members: list[str] = field(default_factory=list)  # object ids
+
+
 @dataclass
 class Directory:
     tenants: dict[str, Tenant] = field(default_factory=dict)  # by lower-case id
     applications: dict[str, Application] = field(default_factory=dict)  # by lower-case appId
     service_principals: dict[str, ServicePrincipal] = field(default_factory=dict)  # by oid
+    users: dict[str, User] = field(default_factory=dict)  # by lower-case oid
+    groups: dict[str, Group] = field(default_factory=dict)  # by lower-case oid
     _by_app_in_tenant: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def tenant(self, id_or_domain: str) -> Tenant | None:
@@ -99,11 +139,61 @@ class Directory:
         if sp is not None:
             self._by_app_in_tenant.pop((sp.app_id.lower(), sp.tenant_id.lower()), None)
 
+    def add_user(self, user: User) -> None:
+        self.users[user.object_id.lower()] = user
+
+    def user(self, id_or_upn: str) -> User | None:
+        """A user by object id or by userPrincipalName (case-insensitive)."""
+        found = self.users.get(id_or_upn.lower())
+        if found is not None:
+            return found
+        return next(
+            (u for u in self.users.values() if u.user_principal_name.lower() == id_or_upn.lower()),
+            None,
+        )
+
+    def add_group(self, group: Group) -> None:
+        self.groups[group.object_id.lower()] = group
+
+    def group(self, object_id: str) -> Group | None:
+        return self.groups.get(object_id.lower())
+
+    def object_type(self, object_id: str) -> str | None:
+        """``User``, ``Group`` or ``ServicePrincipal`` (the words of RBAC's principalType)."""
+        key = object_id.lower()
+        if key in self.service_principals:
+            return "ServicePrincipal"
+        if key in self.users:
+            return "User"
+        if key in self.groups:
+            return "Group"
+        return None
+
+    def object_tenant(self, object_id: str) -> str | None:
+        key = object_id.lower()
+        found = self.service_principals.get(key) or self.users.get(key) or self.groups.get(key)
+        return found.tenant_id if found is not None else None
+
+    def groups_of(self, object_id: str) -> list[Group]:
+        """Every group ``object_id`` belongs to, directly or through other groups."""
+        found: dict[str, Group] = {}
+        pending = [object_id.lower()]
+        while pending:
+            member = pending.pop()
+            for group in self.groups.values():
+                key = group.object_id.lower()
+                if key not in found and member in {m.lower() for m in group.members}:
+                    found[key] = group
+                    pending.append(key)
+        return list(found.values())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "tenants": [asdict(t) for t in self.tenants.values()],
             "applications": [asdict(a) for a in self.applications.values()],
             "servicePrincipals": [asdict(s) for s in self.service_principals.values()],
+            "users": [asdict(u) for u in self.users.values()],
+            "groups": [asdict(g) for g in self.groups.values()],
         }
 
     @classmethod
@@ -124,4 +214,8 @@ class Directory:
             d.applications[app.app_id.lower()] = app
         for s in data.get("servicePrincipals", []):
             d.add_service_principal(ServicePrincipal(**s))
+        for u in data.get("users", []):
+            d.add_user(User(**u))
+        for g in data.get("groups", []):
+            d.add_group(Group(**g))
         return d

@@ -7,6 +7,7 @@ per tenant. An index by principal makes the check on every request cheap.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from goldfleet.emulator.arm.clock import iso
@@ -81,8 +82,19 @@ def invalidate(world: World) -> None:
     world.caches.pop(_INDEX, None)
 
 
+def _held(world: World, principal_id: str) -> list[tuple[str, str]]:
+    """(scope, role guid) of every assignment to the principal or to a group it belongs to,
+    directly or through nested groups (as ARM counts group membership)."""
+    index = _index(world)
+    held = list(index.get(principal_id.lower(), ()))
+    if world.directory.groups:
+        for group in world.directory.groups_of(principal_id):
+            held.extend(index.get(group.object_id.lower(), ()))
+    return held
+
+
 def is_allowed(world: World, tenant_id: str, principal_id: str, action: str, scope: str) -> bool:
-    for assignment_scope, guid in _index(world).get(principal_id.lower(), ()):
+    for assignment_scope, guid in _held(world, principal_id):
         if not is_within(assignment_scope, scope):
             continue
         found = find_role(world, tenant_id, guid)
@@ -97,7 +109,7 @@ def permissions_at(
     """Permissions_ListForResourceGroup / _ListForResource: every permission block of every
     role the principal holds at or above ``scope``."""
     blocks: list[dict[str, Any]] = []
-    for assignment_scope, guid in _index(world).get(principal_id.lower(), ()):
+    for assignment_scope, guid in _held(world, principal_id):
         if not is_within(assignment_scope, scope):
             continue
         found = find_role(world, tenant_id, guid)
@@ -115,7 +127,7 @@ def permissions_at(
 
 def has_any_access_under(world: World, principal_id: str, scope: str) -> bool:
     """True when the principal holds any role at, above or below ``scope``."""
-    for assignment_scope, _ in _index(world).get(principal_id.lower(), ()):
+    for assignment_scope, _ in _held(world, principal_id):
         if is_within(assignment_scope, scope) or is_within(scope, assignment_scope):
             return True
     return False
@@ -161,8 +173,10 @@ def create_assignment(
             "RoleDefinitionDoesNotExist",
             f"The specified role definition with ID '{guid}' does not exist.",
         )
-    sp = world.directory.principal(principal_id)
-    if sp is None or sp.tenant_id.lower() != tenant_id.lower():
+    directory = world.directory
+    actual_type = directory.object_type(principal_id)
+    object_tenant = directory.object_tenant(principal_id)
+    if actual_type is None or (object_tenant or "").lower() != tenant_id.lower():
         raise ArmError(
             400,
             "PrincipalNotFound",
@@ -172,6 +186,22 @@ def create_assignment(
             "to a replication delay. In this case, set the role assignment principalType "
             "property to a value, such as ServicePrincipal, User, or Group.  See "
             "https://aka.ms/docs-principaltype",
+        )
+    found = (
+        directory.principal(principal_id)
+        or directory.user(principal_id)
+        or directory.group(principal_id)
+    )
+    assert found is not None
+    principal_id = found.object_id
+    principal_type = str(properties.get("principalType") or actual_type)
+    if principal_type.lower() != actual_type.lower():
+        raise ArmError(
+            400,
+            "UnmatchedPrincipalType",
+            f"The PrincipalId '{principal_id.replace('-', '').lower()}' has type "
+            f"'{actual_type}' , which is different from specified PrinciaplType "
+            f"'{principal_type}'.",
         )
     rid = assignment_id(scope, name)
     existing = world.store.get(rid)
@@ -205,8 +235,8 @@ def create_assignment(
             "roleDefinitionId": (
                 f"{definition_scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
             ),
-            "principalId": sp.object_id,
-            "principalType": properties.get("principalType") or "ServicePrincipal",
+            "principalId": principal_id,
+            "principalType": actual_type,
             "scope": scope,
             "condition": properties.get("condition"),
             "conditionVersion": properties.get("conditionVersion"),
@@ -229,29 +259,61 @@ def delete_assignment(world: World, resource_id: str) -> dict[str, Any] | None:
     return removed.body if removed else None
 
 
+_FILTER_HELP = (
+    "Supported filters are either 'atScope()' or 'principalId eq '{value}' or "
+    "assignedTo('{value}')'."
+)
+_PRINCIPAL_EQ = re.compile(r"^principalId\s+eq\s+'([^']*)'$", re.IGNORECASE)
+_ASSIGNED_TO = re.compile(r"^assignedTo\(\s*'([^']*)'\s*\)$", re.IGNORECASE)
+_AT_SCOPE = re.compile(r"^atScope\(\s*\)$", re.IGNORECASE)
+
+
+def unsupported_assignment_filter(filter_text: str) -> ArmError:
+    return ArmError(
+        400, "UnsupportedQuery", f"The filter '{filter_text}' is not supported. {_FILTER_HELP}"
+    )
+
+
+def parse_assignment_filter(filter_text: str | None) -> tuple[bool, str | None, bool]:
+    """(atScope, principal id, transitive through groups) of a role assignments ``$filter``.
+
+    ARM accepts ``atScope()``, ``principalId eq '{id}'``, ``assignedTo('{id}')`` and
+    ``atScope() and assignedTo('{id}')``; anything else, ``atScope() and principalId eq`` too,
+    is 400 ``UnsupportedQuery``.
+    """
+    if filter_text is None or not filter_text.strip():
+        return False, None, False
+    clauses = [c.strip() for c in re.split(r"\s+and\s+", filter_text.strip(), flags=re.I)]
+    at_scope = False
+    principal: str | None = None
+    transitive = False
+    for clause in clauses:
+        eq = _PRINCIPAL_EQ.match(clause)
+        assigned = _ASSIGNED_TO.match(clause)
+        if _AT_SCOPE.match(clause) and not at_scope:
+            at_scope = True
+        elif eq and principal is None:
+            principal = eq[1]
+        elif assigned and principal is None:
+            principal, transitive = assigned[1], True
+        else:
+            raise unsupported_assignment_filter(filter_text)
+    if at_scope and principal is not None and not transitive:
+        raise unsupported_assignment_filter(filter_text)
+    return at_scope, principal, transitive
+
+
 def assignments_for_scope(
     world: World, scope: str, filter_text: str | None
 ) -> list[dict[str, Any]]:
-    """Assignments visible at ``scope``: at, above and below it; ``atScope()`` drops those below.
-
-    Supported ``$filter`` forms: ``atScope()``, ``principalId eq '{id}'``, ``assignedTo('{id}')``
-    and combinations with ``and``.
-    """
-    at_scope_only = False
-    principal: str | None = None
-    if filter_text:
-        for clause in (c.strip() for c in filter_text.split(" and ")):
-            low = clause.lower()
-            if low == "atscope()":
-                at_scope_only = True
-            elif low.startswith("principalid eq "):
-                principal = clause.split("'")[1] if "'" in clause else clause.split()[-1]
-            elif low.startswith("assignedto("):
-                principal = clause.split("'")[1] if "'" in clause else None
-            else:
-                raise ArmError(
-                    400, "UnsupportedQuery", f"The filter '{filter_text}' is not supported."
-                )
+    """Assignments visible at ``scope``: at, above and below it; ``atScope()`` drops those below;
+    ``assignedTo()`` also counts the groups the principal belongs to."""
+    at_scope_only, principal, transitive = parse_assignment_filter(filter_text)
+    principals: set[str] | None = None
+    if principal is not None:
+        principals = {principal.lower()}
+        if transitive:
+            principals |= {g.object_id.lower() for g in world.directory.groups_of(principal)}
     sub = scope_of(scope).subscription_id
     out = []
     for item in world.store.under(f"/subscriptions/{sub}") if sub else list(world.store):
@@ -263,7 +325,7 @@ def assignments_for_scope(
         below = is_within(scope, a_scope)
         if not (above_or_at or (below and not at_scope_only)):
             continue
-        if principal and props["principalId"].lower() != principal.lower():
+        if principals is not None and props["principalId"].lower() not in principals:
             continue
         out.append(item.body)
     return out

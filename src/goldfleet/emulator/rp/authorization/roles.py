@@ -41,9 +41,21 @@ def permits(permissions: list[dict[str, Any]], action: str) -> bool:
     return False
 
 
+def definition_id(scope: str, guid: str) -> str:
+    """A role definition's id as ARM forms it whatever scope it is read at: under the
+    subscription for any scope in one (a resource group's or a resource's too), else at the
+    root (``/providers/...``)."""
+    parts = [p for p in scope.split("/") if p]
+    prefix = (
+        f"/subscriptions/{parts[1]}"
+        if len(parts) >= 2 and parts[0].lower() == "subscriptions"
+        else ""
+    )
+    return f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
 def definition_body(role: dict[str, Any], scope: str, role_type: str) -> dict[str, Any]:
     """The ARM body of a role definition as read at ``scope``."""
-    prefix = scope.rstrip("/")
     properties = {
         "roleName": role["roleName"],
         "type": role_type,
@@ -64,7 +76,7 @@ def definition_body(role: dict[str, Any], scope: str, role_type: str) -> dict[st
         "updatedBy": role.get("updatedBy"),
     }
     return {
-        "id": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{role['name']}",
+        "id": definition_id(scope, role["name"]),
         "name": role["name"],
         "type": ROLE_DEFINITION_TYPE,
         "properties": properties,

@@ -8,7 +8,7 @@ from typing import Any
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import ArmError, resource_group_not_found
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
-from goldfleet.emulator.arm.ids import scope_of
+from goldfleet.emulator.arm.ids import is_within, scope_of
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
 from goldfleet.emulator.rp.authorization import backend
@@ -102,21 +102,50 @@ def get_definition(ctx: Ctx) -> Response:
     return json_response(definition_body(role, _definition_scope(ctx), role_type))
 
 
+_DEFINITION_FILTER = re.compile(r"^\s*(roleName|type)\s+eq\s+'(.*)'\s*$", re.IGNORECASE)
+_AT_SCOPE_AND_BELOW = re.compile(r"^\s*atScopeAndBelow\(\s*\)\s*$", re.IGNORECASE)
+
+
+def _assignable_at(role: dict[str, Any], scope: str, and_below: bool) -> bool:
+    """A custom role is listed where it can be assigned: at or under one of its assignable
+    scopes (``atScopeAndBelow()``: also when an assignable scope is under ``scope``)."""
+    target = scope or "/"
+    for assignable in role.get("assignableScopes") or []:
+        if is_within(str(assignable), target) or (and_below and is_within(target, assignable)):
+            return True
+    return False
+
+
 def list_definitions(ctx: Ctx) -> Response:
-    """RoleDefinitions_List (``$filter=roleName eq '...'`` or ``type eq '...'``)"""
+    """RoleDefinitions_List (``$filter``: ``roleName eq '...'``, ``type eq '...'``,
+    ``atScopeAndBelow()``)"""
     scope = _definition_scope(ctx)
+    filter_text = ctx.request.query.get("$filter")
+    field: str | None = None
+    value = ""
+    and_below = False
+    if filter_text and filter_text.strip():
+        match = _DEFINITION_FILTER.match(filter_text)
+        if match:
+            field = "roleName" if match[1].lower() == "rolename" else "type"
+            value = match[2].replace("''", "'")
+        elif _AT_SCOPE_AND_BELOW.match(filter_text):
+            and_below = True
+        else:
+            raise ArmError(
+                400,
+                "UnsupportedQuery",
+                f"The filter '{filter_text}' is not supported. Supported filters are "
+                "'roleName eq '{value}'', 'type eq '{value}'' and 'atScopeAndBelow()'.",
+            )
     items = [definition_body(r, scope, "BuiltInRole") for r in builtin_roles().values()]
     items += [
         definition_body(r, scope, "CustomRole")
         for r in backend.custom_roles_of(ctx.world, _tenant(ctx))
+        if _assignable_at(r, scope, and_below)
     ]
-    filter_text = ctx.request.query.get("$filter")
-    if filter_text:
-        match = re.match(r"^\s*(roleName|type)\s+eq\s+'(.*)'\s*$", filter_text, re.I)
-        if not match:
-            raise ArmError(400, "UnsupportedQuery", f"The filter '{filter_text}' is not supported.")
-        field = "roleName" if match[1].lower() == "rolename" else "type"
-        items = [i for i in items if str(i["properties"][field]).lower() == match[2].lower()]
+    if field is not None:
+        items = [i for i in items if str(i["properties"][field]).lower() == value.lower()]
     return json_response(page(ctx.request, items, page_size=500))
 
 
