@@ -215,3 +215,23 @@ def test_deleting_a_pool_drops_it_from_its_scaling_plan(emu):
     _plan(client)
     client.host_pools.delete(RG, "hp1")
     assert client.scaling_plans.get(RG, "sp1").host_pool_references == []
+
+
+def test_application_groups_are_listed_by_type_and_other_filters_are_refused(emu):
+    client = avd_client(emu)
+    make_pool(client)
+    _group(client)
+    _group(client, "apps", "RemoteApp")
+    desktops = client.application_groups.list_by_resource_group(
+        RG, filter="applicationGroupType eq 'Desktop'"
+    )
+    assert [g.name for g in desktops] == ["dag"]
+    remote = client.application_groups.list_by_subscription(
+        filter="applicationGroupType eq 'RemoteApp'"
+    )
+    assert [g.name for g in remote] == ["apps"]
+    assert len(list(client.application_groups.list_by_resource_group(RG))) == 2
+    with pytest.raises(HttpResponseError) as excinfo:
+        list(client.application_groups.list_by_resource_group(RG, filter="friendlyName eq 'dag'"))
+    assert excinfo.value.status_code == 400
+    assert "The filter 'friendlyName eq 'dag'' is not supported" in error_of(excinfo)["message"]

@@ -8,12 +8,16 @@ Operations not listed here answer 501 through the front door.
 
 from __future__ import annotations
 
+import re
+
 from goldfleet.emulator.arm.http import Response, empty_response, json_response
 from goldfleet.emulator.arm.routing import Ctx, Handler, Router
+from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.desktopvirtualization import (
     agent,
     autoscale,
     control,
+    errors,
     host_pools,
     host_routes,
     plan_routes,
@@ -163,18 +167,38 @@ def delete_group(ctx: Ctx) -> Response:
     return _delete(ctx, APPLICATION_GROUP, "applicationGroupName")
 
 
+_GROUP_TYPE_FILTER = re.compile(r"^\s*applicationGroupType\s+eq\s+'([^']*)'\s*$", re.I)
+
+
+def _of_requested_type(ctx: Ctx, items: list[StoredResource]) -> list[StoredResource]:
+    """``$filter=applicationGroupType eq 'Desktop'|'RemoteApp'``, the one property the
+    specification lets ApplicationGroups_List* filter on; any other filter is refused."""
+    text = ctx.request.query.get("$filter")
+    if text is None or not text.strip():
+        return items
+    match = _GROUP_TYPE_FILTER.match(text)
+    if match is None:
+        raise errors.AvdError(
+            f"The filter '{text}' is not supported. Supported: applicationGroupType eq "
+            "'Desktop' or applicationGroupType eq 'RemoteApp'."
+        )
+    wanted = match[1].lower()
+    return [a for a in items if a.body["properties"]["applicationGroupType"].lower() == wanted]
+
+
 @handled
 def list_groups_in_group(ctx: Ctx) -> Response:
-    """ApplicationGroups_ListByResourceGroup"""
-    items = workspaces.in_group(ctx.world, APPLICATION_GROUP, *_rg(ctx))
+    """ApplicationGroups_ListByResourceGroup (``$filter`` on applicationGroupType)"""
+    items = _of_requested_type(ctx, workspaces.in_group(ctx.world, APPLICATION_GROUP, *_rg(ctx)))
     return listing(ctx, [workspaces.application_group_view(ctx.world, a) for a in items])
 
 
 @handled
 def list_groups(ctx: Ctx) -> Response:
-    """ApplicationGroups_ListBySubscription"""
-    items = workspaces.in_subscription(
-        ctx.world, APPLICATION_GROUP, subscription(ctx).subscription_id
+    """ApplicationGroups_ListBySubscription (``$filter`` on applicationGroupType)"""
+    items = _of_requested_type(
+        ctx,
+        workspaces.in_subscription(ctx.world, APPLICATION_GROUP, subscription(ctx).subscription_id),
     )
     return json_response(
         {"value": [workspaces.application_group_view(ctx.world, a) for a in items]}
