@@ -22,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from goldfleet.api import builds, changes, dr, images, promotion, rollouts, scheduling, status
-from goldfleet.api.emulator import EXAMPLE_SCENARIO, REPO_ROOT, embedded_emulator, emulator_options
+from goldfleet.api.emulator import embedded_emulator, emulator_options
+from goldfleet.api.examples import EXAMPLE_CONFIGURATION, EXAMPLE_SCENARIO
 from goldfleet.api.session import EMULATOR_SECRET_ENV, Target
 from goldfleet.azure.clients import ClientFactory
 from goldfleet.azure.inventory import TenantView, read_tenant
@@ -31,7 +32,6 @@ from goldfleet.domain.errors import UserInputError
 from goldfleet.domain.host_pools import HostPool, HostPoolType
 from goldfleet.emulator import load_scenario
 
-EXAMPLE_CONFIGURATION = REPO_ROOT / "examples" / "goldfleet"
 SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials reference
 CAPTURE_PIPELINE = "win11-legal-capture"  # captures the estate's master VM
 JOIN_SECRET_ENV = "FABRIKAM_DOMAIN_JOIN_PASSWORD"  # Fabrikam's AD join account (fake here)

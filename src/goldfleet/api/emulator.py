@@ -19,8 +19,6 @@ from goldfleet.emulator import (
     serve_forever,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-EXAMPLE_SCENARIO = REPO_ROOT / "examples" / "emulator" / "msp-estate.yaml"
 DEMO_SECRET_ENV = "GOLDFLEET_DEMO_CLIENT_SECRET"
 
 

@@ -14,19 +14,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from azure.core.pipeline.transport import AioHttpTransport
-from azure.mgmt.authorization.aio import AuthorizationManagementClient
-from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.core.policies import AsyncAuxiliaryAuthenticationPolicy
-from azure.mgmt.desktopvirtualization.aio import DesktopVirtualizationMgmtClient
-from azure.mgmt.imagebuilder.aio import ImageBuilderClient
-from azure.mgmt.msi.aio import ManagedServiceIdentityClient
-from azure.mgmt.network.aio import NetworkManagementClient
-from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from goldfleet.azure.cloud import Cloud
 from goldfleet.azure.credentials import CredentialPool
@@ -34,6 +26,16 @@ from goldfleet.azure.gate import ArmGate, GateClock
 from goldfleet.azure.ownership import OwnershipGuard
 from goldfleet.azure.retry import JitteredRetryPolicy
 from goldfleet.domain.tenancy import CredentialRef
+
+if TYPE_CHECKING:  # each SDK is imported when its first client is made: a command loads its own
+    from azure.mgmt.authorization.aio import AuthorizationManagementClient
+    from azure.mgmt.compute.aio import ComputeManagementClient
+    from azure.mgmt.desktopvirtualization.aio import DesktopVirtualizationMgmtClient
+    from azure.mgmt.imagebuilder.aio import ImageBuilderClient
+    from azure.mgmt.msi.aio import ManagedServiceIdentityClient
+    from azure.mgmt.network.aio import NetworkManagementClient
+    from azure.mgmt.resource.resources.aio import ResourceManagementClient
+    from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 
 class ClockedTransport(AioHttpTransport):  # type: ignore[misc]
@@ -104,6 +106,8 @@ class ClientFactory:
         return kwargs
 
     def subscriptions(self, tenant_id: str, ref: CredentialRef) -> SubscriptionClient:
+        from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
+
         return SubscriptionClient(self.credentials.get(tenant_id, ref), **self._common(tenant_id))
 
     def resources(
@@ -113,6 +117,8 @@ class ClientFactory:
         ref: CredentialRef,
         auxiliary: Sequence[tuple[str, CredentialRef]] = (),
     ) -> ResourceManagementClient:
+        from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
         return ResourceManagementClient(
             self.credentials.get(tenant_id, ref),
             subscription_id,
@@ -122,6 +128,8 @@ class ClientFactory:
     def authorization(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> AuthorizationManagementClient:
+        from azure.mgmt.authorization.aio import AuthorizationManagementClient
+
         return AuthorizationManagementClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
@@ -133,6 +141,8 @@ class ClientFactory:
         ref: CredentialRef,
         auxiliary: Sequence[tuple[str, CredentialRef]] = (),
     ) -> ComputeManagementClient:
+        from azure.mgmt.compute.aio import ComputeManagementClient
+
         return ComputeManagementClient(
             self.credentials.get(tenant_id, ref),
             subscription_id,
@@ -142,6 +152,8 @@ class ClientFactory:
     def network(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> NetworkManagementClient:
+        from azure.mgmt.network.aio import NetworkManagementClient
+
         return NetworkManagementClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
@@ -149,6 +161,8 @@ class ClientFactory:
     def desktop_virtualization(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> DesktopVirtualizationMgmtClient:
+        from azure.mgmt.desktopvirtualization.aio import DesktopVirtualizationMgmtClient
+
         return DesktopVirtualizationMgmtClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
@@ -156,6 +170,8 @@ class ClientFactory:
     def managed_identities(
         self, tenant_id: str, subscription_id: str, ref: CredentialRef
     ) -> ManagedServiceIdentityClient:
+        from azure.mgmt.msi.aio import ManagedServiceIdentityClient
+
         return ManagedServiceIdentityClient(
             self.credentials.get(tenant_id, ref), subscription_id, **self._common(tenant_id)
         )
@@ -167,6 +183,8 @@ class ClientFactory:
         ref: CredentialRef,
         auxiliary: Sequence[tuple[str, CredentialRef]] = (),
     ) -> ImageBuilderClient:
+        from azure.mgmt.imagebuilder.aio import ImageBuilderClient
+
         return ImageBuilderClient(
             self.credentials.get(tenant_id, ref),
             subscription_id,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goldfleet import api
+from goldfleet.api import configuration as config_api
 from goldfleet.cli.output import console, err_console, print_json, styled
 from goldfleet.config import ConfigurationError, LoadedConfiguration
 from goldfleet.domain.configuration import Configuration
@@ -96,7 +96,7 @@ def validate(
 ) -> None:
     """Validate a desired-state configuration; print a summary, or every problem (exit 1)."""
     try:
-        loaded = api.validate_configuration(path)
+        loaded = config_api.validate_configuration(path)
     except ConfigurationError as error:
         if output is OutputFormat.JSON:
             print_json({"valid": False, "problems": [p.to_json() for p in error.problems]})
@@ -119,7 +119,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of goldfleet's configuration documents (for editors)."""
-    text = json.dumps(api.configuration_schema(), indent=2) + "\n"
+    text = json.dumps(config_api.configuration_schema(), indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -9,8 +9,7 @@ import typer
 from rich.rule import Rule
 from rich.tree import Tree
 
-from goldfleet import api
-from goldfleet.api.demo import EXAMPLE_CONFIGURATION
+from goldfleet.api.examples import EXAMPLE_CONFIGURATION, EXAMPLE_SCENARIO
 from goldfleet.cli.changes import render_plan
 from goldfleet.cli.output import console, styled
 
@@ -142,14 +141,16 @@ def _stage(name: str, value: Any) -> None:
 def demo(
     scenario: Annotated[
         Path, typer.Option(help="Emulator scenario to start with.")
-    ] = api.EXAMPLE_SCENARIO,
+    ] = EXAMPLE_SCENARIO,
     config: Annotated[
         Path, typer.Option(help="goldfleet configuration to apply.")
     ] = EXAMPLE_CONFIGURATION,
 ) -> None:
     """Start the embedded emulator with the example MSP estate, then validate, plan and apply
     the example configuration against it, capture the master VM and run the build scheduler."""
-    result = api.run_demo(scenario, config, on_stage=_stage)
+    from goldfleet.api.demo import run_demo  # the emulator and every stage: load them here
+
+    result = run_demo(scenario, config, on_stage=_stage)
     made = [result.capture, *result.schedule.results]
     versions = ", ".join(f"{r.pipeline} {r.version} ({r.state})" for r in made)
     console.print(

@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from goldfleet import api
 from goldfleet.api.session import EMULATOR_SECRET_ENV
 from goldfleet.cli.output import console
-from goldfleet.emulator.access import CONTROL_SECRET_HEADER
 
 app = typer.Typer(help="The local Azure emulator.", no_args_is_help=True)
 
@@ -48,6 +46,8 @@ def instructions(
         lines += ["", "Tenants:"]
         lines += [f"  {t['tenant_id']}  {t['display_name']}" for t in tenants]
     if control_secret:
+        from goldfleet.emulator.access import CONTROL_SECRET_HEADER
+
         saved = f" (saved in {control_secret_path})" if control_secret_path else ""
         lines += [
             "",
@@ -99,6 +99,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the emulator over HTTPS until interrupted (Ctrl+C)."""
+    from goldfleet.api import emulator as api  # the emulator itself: load it only to serve
+
     options = api.emulator_options(
         host=host,
         port=port,
