@@ -46,7 +46,9 @@ def estate(tmp_path_factory):
 
 @pytest.fixture
 def goldfleet(estate, tmp_path):
-    yield runner(environment(estate, tmp_path / "state"))
+    run = runner(environment(estate, tmp_path / "state"))
+    run.estate = estate  # type: ignore[attr-defined]
+    yield run
     estate.control("PUT", "/clock", {"speed": FAST})
     estate.control("PUT", "/state", estate.applied)
 
