@@ -41,7 +41,7 @@ contracts: $(STAMP)
 TEST_WORKERS ?= 4
 
 pytest: $(STAMP) $(AZ_STAMP)
-	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test: lint typecheck contracts pytest
 

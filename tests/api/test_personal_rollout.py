@@ -16,6 +16,9 @@ import yaml
 from tests.api.estate import CONFIG, FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import PIPELINE, SOURCE, at
 
+# The tests share one estate and build on each other's state: one worker runs them, in order.
+pytestmark = pytest.mark.xdist_group("personal-rollout")
+
 POOL = "adatum-personal"
 ADATUM_SUB = "5a1b7c3d-0004-4e8f-9a0b-1c2d3e4f5a04"
 POOL_ID = (
