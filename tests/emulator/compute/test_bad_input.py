@@ -32,7 +32,7 @@ IMAGE = f"{GALLERY}/images/win11"
 VERSION = f"{IMAGE}/versions/1.0.0"
 VALID = {
     GALLERY: gallery_body(sharingProfile={"permissions": "Groups"}),
-    IMAGE: definition_body(features=[{"name": "SecurityType", "value": "TrustedLaunch"}]),
+    IMAGE: definition_body(features=[{"name": "SecurityType", "value": "TrustedLaunchSupported"}]),
     VERSION: version_body(
         regions=["westeurope", {"name": "northeurope", "regionalReplicaCount": 2}],
         endOfLifeDate="2030-01-01T00:00:00Z",

@@ -142,6 +142,12 @@ ADDED = {
     "parameters",
     "source",
 }
+ADDED |= {  # disks: defined by DiskRP's DiskProperties, left out of these examples
+    "tier",
+    "LastOwnershipUpdateTime",
+    "supportsHibernation",
+    "securityProfile",
+}
 ADDED |= {
     "script",  # sent instead of the example's scriptUri
     "errorBlobManagedIdentity",  # echoed from the request (the update example's answer omits it)

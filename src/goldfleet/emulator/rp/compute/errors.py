@@ -319,6 +319,37 @@ def no_latest_version(definition_id: str) -> ArmError:
     return invalid_parameter(f'There is no latest image version exists for "{definition_id}"')
 
 
+def security_type_not_supported_for_source(security_type: str, source_id: str) -> ArmError:
+    """Azure's text for a VM source of a TrustedLaunchSupported definition, seen in a public log
+    (hashicorp/packer-plugin-azure#304, 2023); we apply it to every generic security type."""
+    return invalid_parameter(
+        f"The security type '{security_type}' is not supported for the source id "
+        f"'{source_id}'. Currently only Vhd Blob, User Image and Gallery Image Version sources "
+        f"are supported for '{security_type}' images."
+    )
+
+
+def source_lacks_security_type(source_id: str, security_type: str) -> ArmError:
+    """Ours, in the form of Azure's text above: a managed image (which has no VM guest state)
+    for a TrustedLaunch or ConfidentialVM definition."""
+    return invalid_parameter(
+        f"The security type '{security_type}' is not supported for the source id "
+        f"'{source_id}'. Currently only Virtual Machine, Disk, Snapshot and Gallery Image "
+        f"Version sources are supported for '{security_type}' images."
+    )
+
+
+def source_security_type_not_allowed(
+    source_id: str, source_type: str, definition: str, definition_type: str
+) -> ArmError:
+    """Ours: a source with a VM guest state for a definition that cannot hold one."""
+    return invalid_parameter(
+        f"The source '{source_id}' has security type '{source_type}', which gallery image "
+        f"'{definition}' with security type '{definition_type}' does not support. Use an image "
+        f"definition with the feature 'SecurityType' set to '{source_type}'."
+    )
+
+
 def limit_reached(what: str, limit: int, subscription_id: str, region: str) -> ArmError:
     """Chosen text for the documented per-subscription, per-region limits."""
     return ArmError(

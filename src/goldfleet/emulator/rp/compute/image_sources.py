@@ -17,7 +17,7 @@ from typing import Any
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.guest.contents import GuestContents
 from goldfleet.emulator.rp.compute import machine_errors as errors
-from goldfleet.emulator.rp.compute.galleries import references, replication, retirement
+from goldfleet.emulator.rp.compute.galleries import references, replication, retirement, security
 from goldfleet.emulator.rp.compute.machine_contents import contents_for
 from goldfleet.emulator.rp.compute.marketplace import catalog as marketplace
 from goldfleet.emulator.rp.compute.naming import IMAGE, MANAGED_IMAGE, VERSION, region_name
@@ -41,7 +41,9 @@ class ImageSource:
     urn: str | None = None
     # a disk made from a gallery image says so in creationData.galleryImageReference
     gallery_reference: dict[str, str] | None = None
-    definition_features: list[dict[str, Any]] | None = None
+    # TrustedLaunch or ConfidentialVM: a gallery image with a VM guest state (its definition's
+    # SecurityType); VMs made from it must be of that type and their disks carry it
+    security_type: str | None = None
 
 
 def _default_size(os_type: str) -> int:
@@ -172,8 +174,13 @@ def _gallery(
         contents=contents_for(world, version.id) or GuestContents(base_image=version.id),
         exact_version=exact,
         gallery_reference={"id": version.id},
-        definition_features=list(dprops.get("features") or []),
+        security_type=_guest_state(dprops),
     )
+
+
+def _guest_state(definition_props: dict[str, Any]) -> str | None:
+    value = security.feature_security_type(definition_props.get("features"))
+    return value if value in security.WITH_GUEST_STATE else None
 
 
 def from_consumer_reference(
@@ -198,5 +205,5 @@ def from_consumer_reference(
         contents=contents_for(world, version.id) or GuestContents(base_image=found.pinned),
         exact_version=found.exact_version,
         gallery_reference={key: found.pinned},
-        definition_features=list(dprops.get("features") or []),
+        security_type=_guest_state(dprops),
     )

@@ -190,21 +190,48 @@ def size_cannot_boot(size: str, generation: str) -> ArmError:
 
 
 def trusted_launch_needs_gen2(image_id: str) -> ArmError:
-    """Ours (Azure refuses TrustedLaunch on a Generation 1 image)."""
+    """Azure's text since November 2023 for an image that does not support Trusted Launch (the
+    table in Azure/azure-cli#28005, which shows the name in curly quotes); the code is ours."""
     return ArmError(
         400,
         "BadRequest",
-        f"Security type 'TrustedLaunch' requires a Hyper-V Generation 2 image; the image "
-        f"'{image_id}' is Generation 1.",
+        f"Use of TrustedLaunch setting is not supported for the provided image \u201c{image_id}"
+        "\u201d. Please select Trusted Launch Supported Gen2 OS Image. For more information, see "
+        "https://aka.ms/TrustedLaunch-FAQ",
     )
 
 
 def size_no_trusted_launch(size: str) -> ArmError:
-    """Ours."""
+    """Azure's text since November 2023 (Azure/azure-cli#28005); the code is ours."""
     return ArmError(
         400,
         "BadRequest",
-        f"The VM size '{size}' does not support security type 'TrustedLaunch'.",
+        f"The VM size '{size}' is not supported for creation of VMs and Virtual Machine Scale "
+        "Set with 'TrustedLaunch' security type. For more information, see "
+        "https://aka.ms/TrustedLaunch-FAQ",
+    )
+
+
+def image_needs_trusted_launch() -> ArmError:
+    """Azure (400 BadRequest) for a VM or scale set that is not Trusted Launch made from a gallery
+    image whose definition is (kubermatic/machine-controller#2013, microsoft/STL#3159)."""
+    return ArmError(
+        400,
+        "BadRequest",
+        "The provided gallery image only supports creation of VMs and VM Scale Sets with "
+        "'TrustedLaunch' security type.",
+    )
+
+
+def managed_image_of_trusted_launch_vm() -> ArmError:
+    """Azure (OperationNotAllowed, in public logs: hashicorp/packer#13189,
+    taskcluster/community-tc-config#936); the status 409 is ours, as for the other
+    OperationNotAllowed answers of Compute."""
+    return ArmError(
+        409,
+        "OperationNotAllowed",
+        "Creation of managed images are not supported for virtual machine with TrustedLaunch "
+        "security type.",
     )
 
 

@@ -199,7 +199,13 @@ def _shared_image(
         sub.tenant_id, str(identity.get("principalId") or ""), str(identity.get("clientId") or "")
     )
     version, _op, _created = version_backend.put_version(
-        world, sub, (parts[3], parts[7], parts[9], name), body, caller, _allow_linked
+        world,
+        sub,
+        (parts[3], parts[7], parts[9], name),
+        body,
+        caller,
+        _allow_linked,
+        check_security=False,
     )
     copy_contents(world, source_image, version.id)
     run_output(

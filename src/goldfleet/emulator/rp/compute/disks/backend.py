@@ -10,7 +10,8 @@ No HTTP here.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, NamedTuple
 
 from goldfleet.emulator.arm.clock import iso
 from goldfleet.emulator.arm.errors import not_found
@@ -104,13 +105,18 @@ def new_disk(
     managed_by: str | None = None,
     state: str = "Succeeded",
     extra: dict[str, Any] | None = None,
+    security_type: str | None = None,
 ) -> StoredResource:
-    """Store a disk or snapshot as Azure returns it (no operation, no contents)."""
+    """Store a disk or snapshot as Azure returns it (no operation, no contents). A disk attached
+    at birth (``managed_by``) has its ``LastOwnershipUpdateTime``; a Premium disk its ``tier``;
+    ``security_type`` (TrustedLaunch, ConfidentialVM) becomes ``securityProfile.securityType``."""
     props: dict[str, Any] = {"creationData": creation}
     if os_type:
         props["osType"] = os_type
     if generation:
         props["hyperVGeneration"] = generation
+    if security_type and security_type != "Standard":
+        props["securityProfile"] = {"securityType": security_type}
     props.update(
         diskSizeGB=size_gb,
         diskSizeBytes=size_gb * 1024**3,
@@ -124,6 +130,11 @@ def new_disk(
     )
     if rtype == DISK:
         props.update(diskIOPSReadWrite=500, diskMBpsReadWrite=100)
+        tier = premium_tier(sku, size_gb)
+        if tier:
+            props["tier"] = tier
+    if managed_by:
+        props["LastOwnershipUpdateTime"] = iso(world.now_dt())
     props.update(extra or {})
     body: dict[str, Any] = {
         "id": disk_id,
@@ -139,14 +150,42 @@ def new_disk(
     return world.store.put(body, {})
 
 
-def attach(disk: StoredResource, vm_id: str) -> None:
+# Premium SSD performance tiers by provisioned size (GiB), from Microsoft Learn's disk types page.
+PREMIUM_TIERS = (
+    (4, "P1"),
+    (8, "P2"),
+    (16, "P3"),
+    (32, "P4"),
+    (64, "P6"),
+    (128, "P10"),
+    (256, "P15"),
+    (512, "P20"),
+    (1024, "P30"),
+    (2048, "P40"),
+    (4096, "P50"),
+    (8192, "P60"),
+    (16384, "P70"),
+    (32767, "P80"),
+)
+
+
+def premium_tier(sku: str, size_gb: int) -> str | None:
+    """The default performance tier of a Premium SSD of that size (None for other skus)."""
+    if not sku.lower().startswith("premium_") or sku.lower().startswith("premiumv2"):
+        return None
+    return next((tier for limit, tier in PREMIUM_TIERS if size_gb <= limit), "P80")
+
+
+def attach(world: World, disk: StoredResource, vm_id: str) -> None:
     disk.body["managedBy"] = vm_id
     disk.body["properties"]["diskState"] = "Attached"
+    disk.body["properties"]["LastOwnershipUpdateTime"] = iso(world.now_dt())
 
 
-def detach(disk: StoredResource) -> None:
+def detach(world: World, disk: StoredResource) -> None:
     disk.body.pop("managedBy", None)
     disk.body["properties"]["diskState"] = "Unattached"
+    disk.body["properties"]["LastOwnershipUpdateTime"] = iso(world.now_dt())
 
 
 def _source_disk(
@@ -168,6 +207,36 @@ def _source_disk(
     return item
 
 
+def _keep_given(
+    stored: dict[str, Any], props: dict[str, Any], inherited: dict[str, Any], rtype: str
+) -> None:
+    """What the source passes on (a copy keeps its security state), then what the request says:
+    ``supportedCapabilities``, ``securityProfile``, ``purchasePlan``, ``supportsHibernation`` and a
+    disk's ``tier``."""
+    stored.update(inherited)
+    for key in ("supportedCapabilities", "securityProfile", "purchasePlan"):
+        if isinstance(props.get(key), dict):
+            stored[key] = props[key]
+    if isinstance(props.get("supportsHibernation"), bool):
+        stored["supportsHibernation"] = props["supportsHibernation"]
+    if rtype == DISK and props.get("tier"):
+        stored["tier"] = str(props["tier"])
+
+
+class Made(NamedTuple):
+    """What a disk's ``creationData`` gives it: the echo, the source's size, OS type and
+    generation, where its guest contents come from, and the properties it inherits (a copy
+    keeps its source's ``securityProfile`` and ``supportsHibernation``)."""
+
+    creation: dict[str, Any]
+    size_gb: int | None
+    os_type: str | None
+    generation: str | None
+    source_id: str | None
+    fallback: GuestContents | None
+    inherited: dict[str, Any]
+
+
 def _creation(
     world: World,
     sub: Subscription,
@@ -175,8 +244,8 @@ def _creation(
     props: dict[str, Any],
     rtype: str,
     linked: LinkedCheck,
-) -> tuple[dict[str, Any], int | None, str | None, str | None, str | None, GuestContents | None]:
-    """(creationData echo, source size, os type, generation, contents source id, fallback)."""
+) -> Made:
+    """What ``creationData`` makes the disk from."""
     creation = object_at(props, "creationData", "properties.creationData")
     if not creation.get("createOption"):
         raise errors.required("creationData.createOption")
@@ -189,7 +258,7 @@ def _creation(
                 "creationData.createOption",
             )
         echo["createOption"] = "Empty"
-        return echo, None, None, None, None, None
+        return Made(echo, None, None, None, None, None, {})
     if option.lower() == "copy":
         value = str(creation.get("sourceResourceId") or "")
         if not value:
@@ -204,13 +273,19 @@ def _creation(
         sprops = source.body.get("properties") or {}
         echo["createOption"] = "Copy"
         echo.setdefault("sourceUniqueId", sprops.get("uniqueId"))
-        return (
+        inherited = {
+            k: copy.deepcopy(sprops[k])
+            for k in ("securityProfile", "supportsHibernation")
+            if k in sprops
+        }
+        return Made(
             echo,
             int(sprops.get("diskSizeGB") or 0) or None,
             sprops.get("osType"),
             sprops.get("hyperVGeneration"),
             source.id,
             None,
+            inherited,
         )
     if option.lower() == "fromimage":
         gallery = object_at(creation, "galleryImageReference", "creationData.galleryImageReference")
@@ -234,7 +309,20 @@ def _creation(
                 raise errors.required("creationData.imageReference")
             found = image_sources.from_id(world, reference, location, sub.subscription_id, linked)
         echo["createOption"] = "FromImage"
-        return echo, found.size_gb, found.os_type, found.generation, found.id, found.contents
+        guest_state = (
+            {"securityProfile": {"securityType": found.security_type}}
+            if found.security_type
+            else {}
+        )
+        return Made(
+            echo,
+            found.size_gb,
+            found.os_type,
+            found.generation,
+            found.id,
+            found.contents,
+            guest_state,
+        )
     if option in UNSUPPORTED_OPTIONS or option.lower() in (o.lower() for o in UNSUPPORTED_OPTIONS):
         raise errors.not_implemented(f"disk createOption '{option}'")
     raise errors.invalid_value("creationData.createOption")
@@ -260,7 +348,7 @@ def put_disk(
         raise errors.required("location")
     location = resources.check_location(sub, str(body["location"]), rtype)
     props = object_at(body, "properties", "properties")
-    creation, source_size, os_type, generation, source_id, fallback = _creation(
+    creation, source_size, os_type, generation, source_id, fallback, inherited = _creation(
         world, sub, location, props, rtype, linked
     )
     size = props.get("diskSizeGB")
@@ -299,9 +387,7 @@ def put_disk(
         state="Updating",
         extra=extra,
     )
-    for key in ("supportedCapabilities", "securityProfile", "purchasePlan"):
-        if isinstance(props.get(key), dict):
-            item.body["properties"][key] = props[key]
+    _keep_given(item.body["properties"], props, inherited, rtype)
     operations.stamp_system_data(world, item.body, caller)
     if source_id or fallback is not None:
         copy_from(world, source_id, item.id, fallback)
@@ -335,6 +421,7 @@ def patch_disk(
     props = object_at(body, "properties", "properties")
     current = item.body["properties"]
     size = props.get("diskSizeGB")
+    old_size, old_sku = int(current.get("diskSizeGB") or 0), str(item.body["sku"]["name"])
     if size is not None:
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise errors.invalid_value("diskSizeGB")
@@ -350,8 +437,12 @@ def patch_disk(
     for key in ("networkAccessPolicy", "publicNetworkAccess", "supportedCapabilities"):
         if props.get(key) is not None:
             current[key] = props[key]
+    if isinstance(props.get("supportsHibernation"), bool):
+        current["supportsHibernation"] = props["supportsHibernation"]
     if isinstance(body.get("sku"), dict):
         item.body["sku"] = _sku(body["sku"], rtype, item.body["sku"]["name"])
+    if rtype == DISK:
+        _retier(current, props, old_sku, old_size, str(item.body["sku"]["name"]))
     if replace or "tags" in body:
         item.body["tags"] = body.get("tags") or {}
     operations.stamp_system_data(world, item.body, caller)
@@ -362,6 +453,22 @@ def patch_disk(
     operations.next_generation(item)
     operations.schedule_settle(world, item, seconds(world, "diskUpdate"), "provision")
     return item, op
+
+
+def _retier(
+    current: dict[str, Any], props: dict[str, Any], old_sku: str, old_size: int, sku: str
+) -> None:
+    """A given ``tier`` is kept; a default tier follows the size and sku (Premium only)."""
+    if props.get("tier"):
+        current["tier"] = str(props["tier"])
+        return
+    default_before = premium_tier(old_sku, old_size)
+    if current.get("tier") in (None, default_before):
+        tier = premium_tier(sku, int(current.get("diskSizeGB") or 0))
+        if tier:
+            current["tier"] = tier
+        else:
+            current.pop("tier", None)
 
 
 def delete_disk(

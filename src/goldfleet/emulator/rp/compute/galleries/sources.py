@@ -73,6 +73,10 @@ class Source:
     hyper_v_generation: str | None
     os_disk: DiskImage
     data_disks: list[DiskImage] = field(default_factory=list)
+    # Standard | TrustedLaunch | ConfidentialVM for sources with a VM's security state (VMs,
+    # disks, snapshots); None for those without one (managed images) or that carry their
+    # definition's (gallery versions, community images)
+    security_type: str | None = None
 
     @property
     def size_gb(self) -> int:
@@ -202,6 +206,7 @@ def _from_virtual_machine(
     os_type = osd.get("osType") or disk_props.get("osType")
     size_source = osd if osd.get("diskSizeGB") else disk_props
     return Source(
+        security_type=str((props.get("securityProfile") or {}).get("securityType") or "Standard"),
         kind="vm",
         id=item.id,
         key=key,
@@ -270,6 +275,9 @@ def _from_disks(
     os_props = os_item.body.get("properties") or {}
     os_type = os_props.get("osType")
     return Source(
+        security_type=str(
+            (os_props.get("securityProfile") or {}).get("securityType") or "Standard"
+        ),
         kind="disks",
         id=os_item.id,
         key={},

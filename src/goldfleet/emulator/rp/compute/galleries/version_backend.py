@@ -15,7 +15,7 @@ from goldfleet.emulator.arm.errors import not_found
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.compute import errors, machine_contents, operations, settings
-from goldfleet.emulator.rp.compute.galleries import replication, sources
+from goldfleet.emulator.rp.compute.galleries import replication, security, sources
 from goldfleet.emulator.rp.compute.galleries.gallery_backend import (
     require_location,
     subscription_galleries,
@@ -83,8 +83,12 @@ def put_version(
     body: dict[str, Any],
     caller: Caller,
     linked: sources.LinkedCheck,
+    *,
+    check_security: bool = True,
 ) -> tuple[StoredResource, Operation, bool]:
-    """GalleryImageVersions_CreateOrUpdate: the version, its operation, whether it was created."""
+    """GalleryImageVersions_CreateOrUpdate: the version, its operation, whether it was created.
+    ``check_security=False`` is for Image Builder, whose own capture keeps the build VM's
+    security state (the managed image it passes is the emulator's shortcut, not the user's)."""
     group, gallery, image, name = names
     definition = definition_of(world, sub.subscription_id, group, gallery, image)
     check_version_name(name)
@@ -103,6 +107,8 @@ def put_version(
     end_of_life = _end_of_life(world, publishing, None)
     source = sources.resolve(world, profile, location, sub.subscription_id, linked)
     _check_compatible(definition, source)
+    if check_security:
+        security.check_source(definition, source)
     _check_limit(world, sub, location)
     if existing is not None:  # a soft-deleted version of that name is replaced
         world.delete_resource(existing.id)

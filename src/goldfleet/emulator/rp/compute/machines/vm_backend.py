@@ -178,11 +178,25 @@ def _properties(
         "priority",
         "availabilitySet",
         "virtualMachineScaleSet",
+        "additionalCapabilities",
     ):
         if props.get(key) is not None:
             properties[key] = props[key]
     properties.update(provisioningState="Creating", timeCreated=iso(world.now_dt()))
     return properties
+
+
+def _disk_security_type(body: dict[str, Any], plan: vm_rules.OsDiskPlan) -> str | None:
+    """A Trusted Launch (or confidential) VM's OS disk says so in its securityProfile."""
+    given = ((body.get("properties") or {}).get("securityProfile") or {}).get("securityType")
+    if given and str(given) != "Standard":
+        return str(given)
+    return plan.source.security_type if plan.source else None
+
+
+def _hibernation_enabled(body: dict[str, Any]) -> bool:
+    capabilities = (body.get("properties") or {}).get("additionalCapabilities") or {}
+    return bool(capabilities.get("hibernationEnabled"))
 
 
 def _make_os_disk(
@@ -200,7 +214,7 @@ def _make_os_disk(
     delete_option = _delete_option(given.get("deleteOption"), "osDisk.deleteOption")
     if plan.attach is not None:
         disk = plan.attach
-        disk_backend.attach(disk, item_id)
+        disk_backend.attach(world, disk, item_id)
         create_option = "Attach"
     else:
         assert plan.source is not None
@@ -222,9 +236,11 @@ def _make_os_disk(
             os_type=plan.os_type,
             generation=plan.generation,
             sku=str(managed.get("storageAccountType") or "Premium_LRS"),
-            tags=body.get("tags"),
-            managed_by=item_id,
+            managed_by=item_id,  # the VM's tags are not the disk's (Azure does not copy them)
+            security_type=_disk_security_type(body, plan),
         )
+        if _hibernation_enabled(body):
+            disk.body["properties"]["supportsHibernation"] = True
         copy_from(world, plan.source.id, disk.id, plan.source.contents)
         create_option = "FromImage"
     return {
@@ -267,7 +283,7 @@ def _make_data_disk(
             raise errors.source_resource_not_found(str(managed.get("id")))
         if disk.body.get("managedBy"):
             raise errors.disk_attached(disk.body["name"], str(disk.body["managedBy"]))
-        disk_backend.attach(disk, item_id)
+        disk_backend.attach(world, disk, item_id)
     elif option.lower() == "empty":
         size = given.get("diskSizeGB")
         if not isinstance(size, int) or size < 1:
@@ -391,7 +407,7 @@ def _release_disk(world: World, entry: dict[str, Any]) -> None:
     disk = world.store.get(str((entry.get("managedDisk") or {}).get("id") or ""))
     if disk is None:
         return
-    disk_backend.detach(disk)
+    disk_backend.detach(world, disk)
     if entry.get("deleteOption") == "Delete":
         world.delete_resource(disk.id)
 

@@ -171,6 +171,9 @@ def check_size(
         raise errors.invalid_value("hardwareProfile.vmSize")
     if plan.generation not in size.hyper_v_generations:
         raise errors.size_cannot_boot(size.name, plan.generation)
+    image_security = plan.source.security_type if plan.source else None
+    if image_security == "TrustedLaunch" and security != "TrustedLaunch":
+        raise errors.image_needs_trusted_launch()
     if security == "TrustedLaunch":
         if plan.generation != "V2":
             source = plan.source.id if plan.source and plan.source.id else "the image"

@@ -1,17 +1,20 @@
 """Rules and state of managed images (Microsoft.Compute/images): made from a generalized
 virtual machine (``sourceVirtualMachine``; a VM that is not generalized - a running one never is
 - is refused with Azure's error) or from an OS disk given in ``storageProfile.osDisk`` as a
-snapshot or a managed disk (a ``blobUri`` answers 501); ``hyperVGeneration`` from the request,
-the source, or V1. The image gets a copy of the source's guest contents. No HTTP here.
+snapshot, a managed disk or a VHD (``blobUri``, not read); ``hyperVGeneration`` from the
+request, the source, or V1. A Trusted Launch VM cannot be captured (Azure's OperationNotAllowed).
+The image gets a copy of the source's guest contents. No HTTP here.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from goldfleet.emulator.arm.ids import parent_and_type, scope_of
 from goldfleet.emulator.arm.lro import Operation
 from goldfleet.emulator.arm.store import StoredResource
+from goldfleet.emulator.guest.contents import GuestContents
 from goldfleet.emulator.rp.compute import machine_errors as errors
 from goldfleet.emulator.rp.compute import machine_operations, operations
 from goldfleet.emulator.rp.compute.disks import backend as disk_backend
@@ -66,6 +69,9 @@ def _source(
 
 
 def _from_vm(vm: StoredResource, world: World) -> tuple[dict[str, Any], str]:
+    security = ((vm.body.get("properties") or {}).get("securityProfile") or {}).get("securityType")
+    if str(security or "").lower() == "trustedlaunch":
+        raise errors.managed_image_of_trusted_launch_vm()
     if not is_generalized(vm):
         raise errors.image_needs_generalized_vm(vm.body["name"])
     storage = (vm.body.get("properties") or {}).get("storageProfile") or {}
@@ -97,11 +103,37 @@ def _from_vm(vm: StoredResource, world: World) -> tuple[dict[str, Any], str]:
     return profile, str(dprops.get("hyperVGeneration") or "V1")
 
 
+def _from_vhd(osd: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:
+    """``storageProfile.osDisk.blobUri``: a VHD page blob (``https://{account}.blob.core.
+    windows.net/{container}/{name}.vhd``). The blob itself is not read (the emulator's blob
+    store holds block blobs only): its size is the request's ``diskSizeGB`` when given."""
+    uri = str(osd["blobUri"])
+    if not re.match(r"^https://[a-z0-9]{3,24}\.blob\.[^/]+/[^/]+/.+\.vhd$", uri, re.IGNORECASE):
+        raise errors.invalid_parameter(
+            f"The value of parameter storageProfile.osDisk.blobUri is invalid: '{uri}'.",
+            "storageProfile.osDisk.blobUri",
+        )
+    if not osd.get("osType"):
+        raise errors.required("storageProfile.osDisk.osType")
+    if not osd.get("osState"):
+        raise errors.required("storageProfile.osDisk.osState")
+    out: dict[str, Any] = {
+        "osType": enum_value(osd["osType"], OS_TYPES, "storageProfile.osDisk.osType"),
+        "osState": enum_value(osd["osState"], OS_STATES, "storageProfile.osDisk.osState"),
+        "blobUri": uri,
+        "caching": osd.get("caching") or "ReadWrite",
+        "storageAccountType": osd.get("storageAccountType") or "Standard_LRS",
+    }
+    if isinstance(osd.get("diskSizeGB"), int):
+        out["diskSizeGB"] = osd["diskSizeGB"]
+    return out, None, None
+
+
 def _from_disk(
     world: World, osd: dict[str, Any], location: str, sub: Subscription, linked: LinkedCheck
-) -> tuple[dict[str, Any], str | None, str]:
+) -> tuple[dict[str, Any], str | None, str | None]:
     if osd.get("blobUri"):
-        raise errors.not_implemented("managed images from a VHD blob (blobUri)")
+        return _from_vhd(osd)
     ref = osd.get("snapshot") or osd.get("managedDisk") or {}
     if not isinstance(ref, dict) or not ref.get("id"):
         raise errors.required("storageProfile.osDisk.snapshot")
@@ -147,6 +179,7 @@ def put_image(
     vm_ref = object_at(props, "sourceVirtualMachine", "properties.sourceVirtualMachine")
     storage = object_at(props, "storageProfile", "properties.storageProfile")
     out: dict[str, Any] = {}
+    source_id: str | None
     if vm_ref.get("id"):
         vm = _source(world, str(vm_ref["id"]), location, sub, linked, "sourceVirtualMachine.id")
         profile, generation = _from_vm(vm, world)
@@ -178,7 +211,8 @@ def put_image(
         {},
     )
     operations.stamp_system_data(world, item.body, caller)
-    copy_from(world, source_id, item.id)
+    vhd = str(profile["osDisk"].get("blobUri") or "")
+    copy_from(world, source_id, item.id, GuestContents(base_image=vhd) if vhd else None)
     op = machine_operations.begin(world, item, caller, location)
     operations.next_generation(item)
     operations.schedule_settle(world, item, seconds(world, "imageCreate"), "provision")
