@@ -115,6 +115,7 @@ def _say(note: str) -> None:
 
 notes: Callable[[str], None] | None = None
 ENGINE_WAIT_POLL_SECONDS = 0.5
+COMMAND_QUEUE_POLL_SECONDS = 0.2  # a command's own worker: see running_engine
 _waiting: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "goldfleet_wait", default=None
 )
@@ -151,8 +152,15 @@ def running_engine(target: Target) -> Iterator[str]:
             yield "client"
         return
     clock = clock_for(target)
-    # In a command, a failed workflow is the user's error message, not a logged traceback.
-    quiet = replace(settings, log_level="CRITICAL", role="command")
+    # In a command, a failed workflow is the user's error message, not a logged traceback; and
+    # someone is waiting: its worker takes child workflows off its queues within a fifth of a
+    # second (a worker's default second cost every fan-out up to one, and every exit one too).
+    quiet = replace(
+        settings,
+        log_level="CRITICAL",
+        role="command",
+        queue_poll_seconds=min(settings.queue_poll_seconds, COMMAND_QUEUE_POLL_SECONDS),
+    )
     with ExitStack() as stack:
         wait = waiting_for()
         deadline = None if wait is None else time.monotonic() + wait
