@@ -38,10 +38,10 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 # Tests wait on subprocesses and the emulator as much as they compute: more workers than cores.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 
 pytest: $(STAMP) $(AZ_STAMP)
-	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test: lint typecheck contracts pytest
 

@@ -53,7 +53,12 @@ def applied_estate(estate_dir: Path, applied_dir: Path, scenario: Path = SCENARI
         yield emu
 
 
-def runner(env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+def runner(
+    env: dict[str, str], estate: Any = None
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``python -m goldfleet ...`` as a user runs it, with ``env``; ``run.estate`` is the
+    emulator it talks to, for helpers that set its clock."""
+
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [sys.executable, "-m", "goldfleet", *args],
@@ -67,6 +72,7 @@ def runner(env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str
         return done
 
     run.env = env  # type: ignore[attr-defined]
+    run.estate = estate  # type: ignore[attr-defined]
     return run
 
 

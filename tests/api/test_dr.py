@@ -14,8 +14,6 @@ import pytest
 from tests.api.estate import CONFIG, FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import PIPELINE, SOURCE, at
 
-# The tests share one estate and build on each other's state: one worker runs them, in order.
-pytestmark = pytest.mark.xdist_group("dr")
 
 POOL = "fabrikam-pooled"
 FABRIKAM_SUB = "5a1b7c3d-0003-4e8f-9a0b-1c2d3e4f5a03"

@@ -16,8 +16,6 @@ import yaml
 from tests.api.estate import CONFIG, FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import PIPELINE, SOURCE, at
 
-# The tests share one estate and build on each other's state: one worker runs them, in order.
-pytestmark = pytest.mark.xdist_group("personal-rollout")
 
 POOL = "adatum-personal"
 ADATUM_SUB = "5a1b7c3d-0004-4e8f-9a0b-1c2d3e4f5a04"
@@ -40,7 +38,7 @@ def estate(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def goldfleet(estate, tmp_path_factory):
-    return runner(environment(estate, tmp_path_factory.mktemp("state")))
+    return runner(environment(estate, tmp_path_factory.mktemp("state")), estate)
 
 
 def personal_config(tmp: Path, policy: dict[str, Any] | None = None) -> Path:
@@ -75,6 +73,16 @@ def cli(goldfleet, config: Path, *args: str) -> dict[str, Any]:
 
 
 def release(goldfleet, config: Path, version: str) -> None:
+    """A version replicated everywhere and promoted, at full speed; the clock's speed is put
+    back after."""
+    estate = goldfleet.estate
+    speed = estate.control("GET", "/clock")["speed"]
+    estate.control("PUT", "/clock", {"speed": FAST})
+    _release(goldfleet, config, version)
+    estate.control("PUT", "/clock", {"speed": speed})
+
+
+def _release(goldfleet, config: Path, version: str) -> None:
     cli(
         goldfleet,
         config,

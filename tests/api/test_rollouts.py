@@ -134,9 +134,7 @@ def estate(tmp_path_factory):
 
 @pytest.fixture
 def goldfleet(estate, tmp_path):
-    run = runner(environment(estate, tmp_path / "state"))
-    run.estate = estate  # type: ignore[attr-defined]
-    yield run
+    yield runner(environment(estate, tmp_path / "state"), estate)
     estate.control("PUT", "/clock", {"speed": FAST})
     estate.control("PUT", "/state", estate.applied)
 
@@ -185,6 +183,17 @@ def at(estate, when: datetime, speed: float = ROLLOUT_SPEED) -> None:
     estate.control(
         "PUT", "/clock", {"now": when.isoformat().replace("+00:00", "Z"), "speed": speed}
     )
+
+
+def wait_until(estate, instant: datetime, real_seconds: float = 240) -> None:
+    """Wait (in real time) until the emulator's clock reads ``instant``."""
+    deadline = time.monotonic() + real_seconds
+    while time.monotonic() < deadline:
+        now = datetime.fromisoformat(estate.control("GET", "/clock")["now"].replace("Z", "+00:00"))
+        if now >= instant:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the emulator's clock did not reach {instant} in {real_seconds} s")
 
 
 def rollout(goldfleet, config: Path, *extra: str, check: bool = True) -> dict[str, Any]:
@@ -352,12 +361,11 @@ def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, esta
         text=True,
     )
     closed = SUNDAY_WINDOW + timedelta(hours=8)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        now = datetime.fromisoformat(estate.control("GET", "/clock")["now"].replace("Z", "+00:00"))
-        if now > closed + timedelta(minutes=10):
-            break
-        time.sleep(0.5)
+    # Once the first batch waits for users who never leave, nothing happens until the window
+    # closes: pass those hours quickly, then leave goldfleet six hours to put the pool back.
+    wait_until(estate, SUNDAY_WINDOW + timedelta(hours=1))
+    estate.control("PUT", "/clock", {"speed": 5000})
+    wait_until(estate, closed + timedelta(hours=6))
     estate.control("PUT", "/clock", {"speed": 0})  # hold time between the windows
     hosts = status(goldfleet, config)["hosts"]
     assert process.poll() is None  # still waiting for the next window

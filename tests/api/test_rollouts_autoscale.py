@@ -46,9 +46,7 @@ def estate(tmp_path_factory):
 
 @pytest.fixture
 def goldfleet(estate, tmp_path):
-    run = runner(environment(estate, tmp_path / "state"))
-    run.estate = estate  # type: ignore[attr-defined]
-    yield run
+    yield runner(environment(estate, tmp_path / "state"), estate)
     estate.control("PUT", "/clock", {"speed": FAST})
     estate.control("PUT", "/state", estate.applied)
 
