@@ -14,7 +14,6 @@ import pytest
 from tests.api.estate import CONFIG, FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import PIPELINE, SOURCE, at
 
-
 POOL = "fabrikam-pooled"
 FABRIKAM_SUB = "5a1b7c3d-0003-4e8f-9a0b-1c2d3e4f5a03"
 SCALE_SET = "vmss-fab-avd-dr"

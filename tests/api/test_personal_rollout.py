@@ -16,7 +16,6 @@ import yaml
 from tests.api.estate import CONFIG, FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import PIPELINE, SOURCE, at
 
-
 POOL = "adatum-personal"
 ADATUM_SUB = "5a1b7c3d-0004-4e8f-9a0b-1c2d3e4f5a04"
 POOL_ID = (
