@@ -38,6 +38,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 # Tests wait on subprocesses and the emulator as much as they compute: more workers than cores.
+# A module's tests stay on one worker, in order: they share its estate and may build on each other.
 TEST_WORKERS ?= 3
 
 pytest: $(STAMP) $(AZ_STAMP)
