@@ -256,9 +256,10 @@ def test_side_by_side_in_the_window_with_users_and_no_forced_logoff(goldfleet, e
     config = rollout_config(tmp_path)
     provisioned(goldfleet, estate, config)
     release(goldfleet, config, "2027.113.2")
-    # Night-shift users: online when the window opens, most sign out when messaged.
+    # Night-shift users: online when the window opens, they sign out when messaged (users who
+    # stay are the window-closing test's).
     at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
-    users(estate, 60, "00:00", "06:00", sign_out=0.8)
+    users(estate, 60, "00:00", "06:00", sign_out=1.0)
     at(estate, SUNDAY_WINDOW - timedelta(minutes=5))
     estate.control("DELETE", "/desktopvirtualization/metrics")
     report = rollout(goldfleet, config)
@@ -364,8 +365,8 @@ def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, esta
     # Once the first batch waits for users who never leave, nothing happens until the window
     # closes: pass those hours quickly, then leave goldfleet six hours to put the pool back.
     wait_until(estate, SUNDAY_WINDOW + timedelta(hours=1))
-    estate.control("PUT", "/clock", {"speed": 5000})
-    wait_until(estate, closed + timedelta(hours=6))
+    estate.control("PUT", "/clock", {"speed": 10000})
+    wait_until(estate, closed + timedelta(hours=8))
     estate.control("PUT", "/clock", {"speed": 0})  # hold time between the windows
     hosts = status(goldfleet, config)["hosts"]
     assert process.poll() is None  # still waiting for the next window

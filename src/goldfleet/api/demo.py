@@ -36,7 +36,8 @@ SECRET_ENV = "GOLDFLEET_CLIENT_SECRET"  # what examples/goldfleet's credentials 
 CAPTURE_PIPELINE = "win11-legal-capture"  # captures the estate's master VM
 JOIN_SECRET_ENV = "FABRIKAM_DOMAIN_JOIN_PASSWORD"  # Fabrikam's AD join account (fake here)
 DEMO_SPEED = 20000
-ROLLOUT_SPEED = 300  # simulated seconds per real second while pools are re-imaged
+ROLLOUT_SPEED = 1000  # simulated seconds per real second while pools are re-imaged
+DRILL_SPEED = 300  # and while a DR drill times how soon its instances serve
 PROMOTION_REASON = "demo: promoted without the validation stage, which comes in a later issue"
 
 
@@ -173,7 +174,7 @@ def _host_pools(
 
 def _drill(emu: Any, config_path: Path, target: Target, pool: str) -> dict[str, Any]:
     """A DR drill of two instances from the pool's standby scale set."""
-    emu.control("PUT", "/clock", {"speed": ROLLOUT_SPEED})
+    emu.control("PUT", "/clock", {"speed": DRILL_SPEED})
     try:
         return dr.drill(config_path, target, pool, instances=2)
     except UserInputError as exc:
