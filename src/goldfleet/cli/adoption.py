@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from goldfleet.api import adoption
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -18,7 +17,13 @@ from goldfleet.cli.common import (
     target,
     waits,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
+
+if TYPE_CHECKING:
+    from goldfleet.api import adoption
+else:
+    (adoption,) = api_modules("adoption")
 
 
 def _said(result: dict[str, Any]) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from goldfleet.api import audit
 from goldfleet.cli.common import (
     CloudOption,
     EmulatorCaOption,
@@ -22,6 +21,7 @@ from goldfleet.cli.common import (
     StateDirOption,
     target,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import (
     Output,
     OutputOption,
@@ -33,6 +33,11 @@ from goldfleet.cli.output import (
 )
 from goldfleet.domain.errors import UserInputError
 from goldfleet.store.audit_verify import Finding, Verdict
+
+if TYPE_CHECKING:
+    from goldfleet.api import audit
+else:
+    (audit,) = api_modules("audit")
 
 audit_app = typer.Typer(help="The append-only, tamper-evident audit trail.", no_args_is_help=True)
 

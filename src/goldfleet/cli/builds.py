@@ -4,12 +4,11 @@ what an interrupted build left behind."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
 
-from goldfleet.api import builds, scheduling
 from goldfleet.api.session import clock_for
 from goldfleet.cli.common import (
     CloudOption,
@@ -23,7 +22,13 @@ from goldfleet.cli.common import (
     waits,
 )
 from goldfleet.cli.images import image_app
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
+
+if TYPE_CHECKING:
+    from goldfleet.api import builds, scheduling
+else:
+    builds, scheduling = api_modules("builds", "scheduling")
 
 EXIT_FAILED = 1
 EXIT_BLOCKED = 3

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.tree import Tree
 
-from goldfleet.api import changes
 from goldfleet.api.session import waiting
 from goldfleet.cli.common import (
     WAIT_FOREVER,
@@ -22,6 +21,7 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import (
     Output,
     OutputOption,
@@ -31,6 +31,11 @@ from goldfleet.cli.output import (
     err_console,
     styled,
 )
+
+if TYPE_CHECKING:
+    from goldfleet.api import changes
+else:
+    (changes,) = api_modules("changes")
 
 SYMBOLS = {
     "create": "[green]+[/] {} {}  [dim]{}[/]",

@@ -3,13 +3,12 @@ DR region."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from goldfleet.api import dr
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -21,7 +20,13 @@ from goldfleet.cli.common import (
     target,
     waits,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
+
+if TYPE_CHECKING:
+    from goldfleet.api import dr
+else:
+    (dr,) = api_modules("dr")
 
 dr_app = typer.Typer(
     help="DR: standby scale sets in each pool's DR region: sync, scale-out, drill, status.",

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from goldfleet.api import images, promotion, provenance, retention
 from goldfleet.api.session import waiting
 from goldfleet.cli.common import (
     WAIT_FOREVER,
@@ -25,8 +24,16 @@ from goldfleet.cli.common import (
     target,
     waits,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit
 from goldfleet.domain.errors import UserInputError
+
+if TYPE_CHECKING:
+    from goldfleet.api import images, promotion, provenance, retention
+else:
+    images, promotion, provenance, retention = api_modules(
+        "images", "promotion", "provenance", "retention"
+    )
 
 image_app = typer.Typer(help="Golden images.", no_args_is_help=True)
 version_app = typer.Typer(help="Image versions (releases).", no_args_is_help=True)

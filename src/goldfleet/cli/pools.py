@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from goldfleet.api import pool_status, rollouts
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -19,7 +18,13 @@ from goldfleet.cli.common import (
     target,
     waits,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, console, emit, styled
+
+if TYPE_CHECKING:
+    from goldfleet.api import pool_status, rollouts
+else:
+    pool_status, rollouts = api_modules("pool_status", "rollouts")
 
 pool_app = typer.Typer(
     help="Host pools: rollouts, rollback, preflight, status.", no_args_is_help=True

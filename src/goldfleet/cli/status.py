@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from goldfleet.api import status
 from goldfleet.cli.common import (
     CloudOption,
     ConfigOption,
@@ -16,8 +15,14 @@ from goldfleet.cli.common import (
     config_path,
     target,
 )
+from goldfleet.cli.lazy import api_modules
 from goldfleet.cli.output import Output, OutputOption, QueryOption, emit, print_rows
 from goldfleet.domain.errors import UserInputError
+
+if TYPE_CHECKING:
+    from goldfleet.api import status
+else:
+    (status,) = api_modules("status")
 
 tenant_app = typer.Typer(help="Tenants of the configuration.", no_args_is_help=True)
 
