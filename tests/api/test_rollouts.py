@@ -53,9 +53,12 @@ def _write(path: Path, docs: list[dict[str, Any]]) -> None:
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
 
 
-def rollout_config(tmp: Path, policy: dict[str, Any] | None = None, **pool: Any) -> Path:
-    """The example configuration with Contoso's pool at ten hosts, two weekend windows (Saturday
-    22:00 for an hour, Sunday 02:00 for eight), and a quicker rollout policy for the pool."""
+def rollout_config(
+    tmp: Path, policy: dict[str, Any] | None = None, hosts: int = 10, **pool: Any
+) -> Path:
+    """The example configuration with Contoso's pool at ten hosts (or ``hosts``), two weekend
+    windows (Saturday 22:00 for an hour, Sunday 02:00 for eight), and a quicker rollout policy
+    for the pool."""
     config = tmp / "config"
     shutil.copytree(CONFIG, config)
     tenants = _docs(config / "tenants.yaml")
@@ -81,7 +84,7 @@ def rollout_config(tmp: Path, policy: dict[str, Any] | None = None, **pool: Any)
     pools = _docs(config / "pools.yaml")
     for doc in pools:
         if doc["metadata"]["name"] == POOL:
-            doc["spec"]["sessionHosts"]["count"] = 10
+            doc["spec"]["sessionHosts"]["count"] = hosts
             doc["spec"]["rolloutPolicy"] = "test-policy"
             doc["spec"].update(pool)
     _write(config / "pools.yaml", pools)
@@ -230,16 +233,18 @@ def metrics(estate) -> dict[str, Any]:
     return dict(found[POOL_ID.lower()])
 
 
-def provisioned(goldfleet, estate, config: Path) -> None:
-    """Release 2027.113.1 and put ten hosts on it at once, in the Sunday window a week before."""
+def provisioned(goldfleet, estate, config: Path, hosts: int = 10) -> None:
+    """Release 2027.113.1 and put the pool's hosts on it at once, in the Sunday window a week
+    before."""
     release(goldfleet, config, "2027.113.1")
     quick = rollout_config(
         config.parent / "provisioning",
-        {"maxSurge": 10, "batchSize": 10, "canary": {"hosts": 0}},
+        {"maxSurge": hosts, "batchSize": hosts, "canary": {"hosts": 0}},
+        hosts=hosts,
     )
     at(estate, SUNDAY_WINDOW - timedelta(days=7, minutes=1))
     first = rollout(goldfleet, quick)
-    assert first["state"] == "done" and len(first["created"]) == 10, first
+    assert first["state"] == "done" and len(first["created"]) == hosts, first
 
 
 def vm_puts(estate) -> list[str]:
@@ -337,11 +342,11 @@ def test_a_broken_image_stops_at_the_canary(goldfleet, estate, tmp_path):
 
 
 def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, estate, tmp_path):
-    config = rollout_config(tmp_path)
-    provisioned(goldfleet, estate, config)
+    config = rollout_config(tmp_path, hosts=5)  # five hosts are enough for a window to close on
+    provisioned(goldfleet, estate, config, hosts=5)
     release(goldfleet, config, "2027.113.4")
     at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
-    users(estate, 60, "00:00", "09:30", sign_out=0.0)  # nobody leaves before the window closes
+    users(estate, 30, "00:00", "09:30", sign_out=0.0)  # nobody leaves before the window closes
     at(estate, SUNDAY_WINDOW - timedelta(minutes=5))
     process = subprocess.Popen(
         [
@@ -381,9 +386,9 @@ def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, esta
     assert report["state"] == "done", err
     assert report["windowsWaited"] >= 1 and report["forcedLogoffs"] == 0
     final = status(goldfleet, config)["hosts"]
-    assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 10
+    assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 5
     kept = [h["name"] for h in final if h["retiredAt"]]
-    assert len(kept) == 10
+    assert len(kept) == 5
     # Past keepOldHostsDays (7), the next rollout deletes the kept hosts; nothing else to do.
     at(estate, SUNDAY_WINDOW + timedelta(days=16))
     again = rollout(goldfleet, config)

@@ -103,9 +103,9 @@ def test_gate_keeps_writes_within_arm_limits_and_absorbs_nothing(throttled_emula
 
 def test_without_the_gate_the_same_work_is_throttled(throttled_emulator):
     emu = throttled_emulator
-    # Slow time, so that ARM's refill (40 writes a real second) is far below what the client
+    # Slow time, so that ARM's refill (20 writes a real second) is far below what the client
     # sends even on a slow, busy machine: the test must not depend on how fast this one is.
-    emu.control("PUT", "/clock", {"speed": 2.0})
+    emu.control("PUT", "/clock", {"speed": 1.0})
     unlimited = {c: BucketLimit(1e9, 1e9) for c in ("reads", "writes", "deletes")}
     gate = ArmGate(MemoryBuckets(), SimulatedClock(emu), unlimited)
     asyncio.run(create_groups(emu, gate, "rg-ungated"))
