@@ -292,22 +292,27 @@ def test_side_by_side_in_the_window_with_users_and_no_forced_logoff(goldfleet, e
 
 
 def test_delete_first_keeps_names_and_the_floor(goldfleet, estate, tmp_path):
-    config = rollout_config(
-        tmp_path,
-        {"strategy": "deleteFirst", "maxSurge": 0, "keepNames": True, "keepOldHostsDays": 0},
-    )
-    provisioned(goldfleet, estate, config)
+    policy = {
+        "strategy": "deleteFirst",
+        "maxSurge": 0,
+        "keepNames": True,
+        "keepOldHostsDays": 0,
+        "minAvailablePercent": 60,  # two of five hosts at a time
+        "batchSize": 2,
+    }
+    config = rollout_config(tmp_path, policy, hosts=5)
+    provisioned(goldfleet, estate, config, hosts=5)
     names = sorted(h["name"] for h in status(goldfleet, config)["hosts"])
     release(goldfleet, config, "2027.113.2")
     at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
-    users(estate, 40, "00:00", "03:00", sign_out=0.8)
+    users(estate, 20, "00:00", "03:00", sign_out=0.8)
     at(estate, SUNDAY_WINDOW - timedelta(minutes=5))
     estate.control("DELETE", "/desktopvirtualization/metrics")
     report = rollout(goldfleet, config)
     assert report["state"] == "done", report
     assert report["forcedLogoffs"] == 0
     seen = metrics(estate)
-    assert seen["disruptions"] == 0 and seen["minServing"] >= 8
+    assert seen["disruptions"] == 0 and seen["minServing"] >= 3  # the floor: 60 % of five
     hosts = status(goldfleet, config)["hosts"]
     assert sorted(h["name"] for h in hosts) == names  # the same names, on the new version
     assert all(h["version"] == "2027.113.2" and h["status"] == "Available" for h in hosts)
@@ -342,11 +347,12 @@ def test_a_broken_image_stops_at_the_canary(goldfleet, estate, tmp_path):
 
 
 def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, estate, tmp_path):
-    config = rollout_config(tmp_path, hosts=5)  # five hosts are enough for a window to close on
-    provisioned(goldfleet, estate, config, hosts=5)
+    # three hosts are enough for a window to close on
+    config = rollout_config(tmp_path, {"maxSurge": 2, "batchSize": 2}, hosts=3)
+    provisioned(goldfleet, estate, config, hosts=3)
     release(goldfleet, config, "2027.113.4")
     at(estate, SUNDAY_WINDOW - timedelta(hours=3), FAST)
-    users(estate, 30, "00:00", "09:30", sign_out=0.0)  # nobody leaves before the window closes
+    users(estate, 18, "00:00", "09:30", sign_out=0.0)  # nobody leaves before the window closes
     at(estate, SUNDAY_WINDOW - timedelta(minutes=5))
     process = subprocess.Popen(
         [
@@ -386,11 +392,22 @@ def test_a_window_closing_mid_rollout_leaves_the_pool_consistent(goldfleet, esta
     assert report["state"] == "done", err
     assert report["windowsWaited"] >= 1 and report["forcedLogoffs"] == 0
     final = status(goldfleet, config)["hosts"]
-    assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 5
+    assert len([h for h in final if not h["retiredAt"] and h["version"] == "2027.113.4"]) == 3
     kept = [h["name"] for h in final if h["retiredAt"]]
-    assert len(kept) == 5
+    assert len(kept) == 3
+
+
+def test_kept_hosts_are_deleted_once_past_keep_old_hosts_days(goldfleet, estate, tmp_path):
+    config = rollout_config(tmp_path, {"maxSurge": 2, "batchSize": 2}, hosts=3)
+    provisioned(goldfleet, estate, config, hosts=3)
+    release(goldfleet, config, "2027.113.5")
+    at(estate, SUNDAY_WINDOW - timedelta(minutes=5))
+    first = rollout(goldfleet, config)
+    assert first["state"] == "done" and len(first["retired"]) == 3, first
+    kept = [h["name"] for h in status(goldfleet, config)["hosts"] if h["retiredAt"]]
+    assert sorted(kept) == sorted(first["retired"])
     # Past keepOldHostsDays (7), the next rollout deletes the kept hosts; nothing else to do.
-    at(estate, SUNDAY_WINDOW + timedelta(days=16))
+    at(estate, SUNDAY_WINDOW + timedelta(days=9))
     again = rollout(goldfleet, config)
     assert again["state"] == "done" and sorted(again["expiredRemoved"]) == sorted(kept)
     assert again["workflow"].endswith("#2") and again["batches"] == []

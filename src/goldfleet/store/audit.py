@@ -62,7 +62,9 @@ def keys_for_writing(engine: Engine) -> AuditKeys:
         with engine.connect() as connection:
             head = read_head(connection)
         if head is not None and head.keyed:
-            raise
+            # Another writer may have made the key and written with it between our two reads:
+            # look once more. A key that is really gone is missing again, and said so.
+            return load_keys(engine)
         return load_keys(engine, create=True)
 
 
