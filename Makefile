@@ -37,9 +37,9 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-# Tests wait on subprocesses and the emulator as much as they compute: more workers than cores.
+# Two workers on two cores: more would make each test slower than the 60 s a test may take.
 # A module's tests stay on one worker, in order: they share its estate and may build on each other.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 pytest: $(STAMP) $(AZ_STAMP)
 	GOLDFLEET_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
