@@ -109,7 +109,7 @@ spec: {{role: {role}, tenant: provider, subscription: provider-images, resourceG
         docs.append(f"""apiVersion: goldfleet/v1
 kind: ImageDefinition
 metadata: {{name: def-{name}}}
-spec: {{gallery: {name}, name: win11, identifier: {{publisher: Bench, offer: win11, sku: avd}}}}
+spec: {{gallery: {name}, name: win11, securityType: TrustedLaunchSupported, identifier: {{publisher: Bench, offer: win11, sku: avd}}}}
 """)
     targets = [
         "      - {definition: def-staging, regions: [eastus]}",
@@ -140,7 +140,7 @@ spec: {{role: production, tenant: customer-{i:03d}, subscription: customer-{i}, 
 apiVersion: goldfleet/v1
 kind: ImageDefinition
 metadata: {{name: def-{i:03d}}}
-spec: {{gallery: gallery-{i:03d}, name: win11, identifier: {{publisher: Bench, offer: win11, sku: avd}}}}
+spec: {{gallery: gallery-{i:03d}, name: win11, securityType: TrustedLaunchSupported, identifier: {{publisher: Bench, offer: win11, sku: avd}}}}
 """)
         targets.append(
             f"      - {{definition: def-{i:03d}, regions: [{', '.join(REGIONS)}], excludeFromLatest: true}}"

@@ -173,7 +173,7 @@ spec: {role: production, tenant: provider, subscription: provider-images, resour
         """apiVersion: goldfleet/v1
 kind: ImageDefinition
 metadata: {name: win11}
-spec: {gallery: production, name: win11, identifier: {publisher: Bench, offer: win11, sku: avd}}
+spec: {gallery: production, name: win11, securityType: TrustedLaunchSupported, identifier: {publisher: Bench, offer: win11, sku: avd}}
 """,
         f"""apiVersion: goldfleet/v1
 kind: ImagePipeline
