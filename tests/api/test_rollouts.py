@@ -20,14 +20,16 @@ import pytest
 import yaml
 
 from tests.api.estate import (
+    APP,
     CONFIG,
     FAST,
     PROVIDER_SUB,
+    SECRET,
     applied_estate,
     environment,
     runner,
 )
-from tests.conftest import sdk_kwargs
+from tests.conftest import sdk_kwargs, secret_credential
 
 PIPELINE = "win11-avd-monthly"
 SOURCE = (
@@ -36,6 +38,7 @@ SOURCE = (
 )
 POOL = "contoso-pooled"
 CONTOSO_SUB = "5a1b7c3d-0002-4e8f-9a0b-1c2d3e4f5a02"
+CONTOSO_TENANT = "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02"
 POOL_ID = (
     f"/subscriptions/{CONTOSO_SUB}/resourceGroups/rg-avd-hosts/providers/"
     "Microsoft.DesktopVirtualization/hostPools/hp-contoso-pooled"
@@ -186,6 +189,11 @@ def at(estate, when: datetime, speed: float = ROLLOUT_SPEED) -> None:
     estate.control(
         "PUT", "/clock", {"now": when.isoformat().replace("+00:00", "Z"), "speed": speed}
     )
+
+
+def contoso_credential(estate) -> Any:
+    """goldfleet's app, signed in to Contoso's tenant (for clients that set up a test)."""
+    return secret_credential(estate, APP, CONTOSO_TENANT, SECRET)
 
 
 def wait_until(estate, instant: datetime, real_seconds: float = 240) -> None:
@@ -500,19 +508,9 @@ def reader_only(estate, subscription: str) -> None:
 
 def _full_subnet(estate) -> str:
     """A /29 in Contoso's network (three usable addresses) with three NICs in it."""
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.network import NetworkManagementClient
 
-    from tests.api.estate import APP, SECRET
-
-    credential = ClientSecretCredential(
-        "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02",
-        APP,
-        SECRET,
-        authority=estate.endpoint,
-        disable_instance_discovery=True,
-        connection_verify=str(estate.ca_path),
-    )
+    credential = contoso_credential(estate)
     client = NetworkManagementClient(
         credential,
         CONTOSO_SUB,
@@ -542,21 +540,11 @@ def _full_subnet(estate) -> str:
 
 
 def test_status_shows_the_scaling_plan_phase_and_the_floor_it_implies(goldfleet, estate, tmp_path):
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.desktopvirtualization import DesktopVirtualizationMgmtClient
-
-    from tests.api.estate import APP, SECRET
 
     config = rollout_config(tmp_path, {"strategy": "deleteFirst", "maxSurge": 0})
     release(goldfleet, config, "2027.113.1")
-    credential = ClientSecretCredential(
-        "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02",
-        APP,
-        SECRET,
-        authority=estate.endpoint,
-        disable_instance_discovery=True,
-        connection_verify=str(estate.ca_path),
-    )
+    credential = contoso_credential(estate)
     client = DesktopVirtualizationMgmtClient(
         credential,
         CONTOSO_SUB,

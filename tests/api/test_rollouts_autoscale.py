@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.api.estate import APP, FAST, SECRET, applied_estate, environment, runner
+from tests.api.estate import FAST, applied_estate, environment, runner
 from tests.api.test_rollouts import (
     CONTOSO_SUB,
     POOL,
     POOL_ID,
     SUNDAY_WINDOW,
     at,
+    contoso_credential,
     release,
     rollout,
     rollout_config,
@@ -28,7 +29,6 @@ from tests.api.test_rollouts import (
 )
 from tests.conftest import sdk_kwargs
 
-CONTOSO = "3b9e6f20-8c4a-4d71-b5e2-7a1f0c9d2e02"
 GROUP = "rg-avd-hosts"
 TAG = "avd-exclude"
 
@@ -62,18 +62,10 @@ def two_hosts(config: Path) -> Path:
 
 
 def clients(emu: Any) -> tuple[Any, Any]:
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.desktopvirtualization import DesktopVirtualizationMgmtClient
 
-    credential = ClientSecretCredential(
-        CONTOSO,
-        APP,
-        SECRET,
-        authority=emu.endpoint,
-        disable_instance_discovery=True,
-        connection_verify=str(emu.ca_path),
-    )
+    credential = contoso_credential(emu)
     return (
         DesktopVirtualizationMgmtClient(credential, CONTOSO_SUB, **sdk_kwargs(emu)),
         ComputeManagementClient(credential, CONTOSO_SUB, **sdk_kwargs(emu)),
