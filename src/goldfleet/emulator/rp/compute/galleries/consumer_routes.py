@@ -7,6 +7,7 @@ from __future__ import annotations
 from goldfleet.emulator.arm.http import Response, json_response
 from goldfleet.emulator.arm.paging import page
 from goldfleet.emulator.arm.routing import Ctx, Router
+from goldfleet.emulator.arm.store import StoredResource
 from goldfleet.emulator.rp.compute.galleries import community, consumer, sharing
 from goldfleet.emulator.rp.compute.handling import subscription, throttled
 
@@ -51,17 +52,22 @@ def list_shared_images(ctx: Ctx) -> Response:
     return json_response(page(ctx.request, items))
 
 
-@throttled("Get", "SharedGallery")
-def get_shared_image(ctx: Ctx) -> Response:
-    """SharedGalleryImages_Get"""
-    location = ctx.param("location")
-    gallery, image = sharing.shared_image(
+def _shared_image(ctx: Ctx, location: str) -> tuple[StoredResource, StoredResource]:
+    """The directly shared gallery and image the path names, as the caller sees them there."""
+    return sharing.shared_image(
         ctx.world,
         subscription(ctx),
         location,
         ctx.param("galleryUniqueName"),
         ctx.param("galleryImageName"),
     )
+
+
+@throttled("Get", "SharedGallery")
+def get_shared_image(ctx: Ctx) -> Response:
+    """SharedGalleryImages_Get"""
+    location = ctx.param("location")
+    gallery, image = _shared_image(ctx, location)
     return json_response(sharing.shared_image_view(gallery, image, location), 200)
 
 
@@ -69,13 +75,7 @@ def get_shared_image(ctx: Ctx) -> Response:
 def list_shared_versions(ctx: Ctx) -> Response:
     """SharedGalleryImageVersions_List"""
     location = ctx.param("location")
-    gallery, image = sharing.shared_image(
-        ctx.world,
-        subscription(ctx),
-        location,
-        ctx.param("galleryUniqueName"),
-        ctx.param("galleryImageName"),
-    )
+    gallery, image = _shared_image(ctx, location)
     items = [
         sharing.shared_version_view(ctx.world, gallery, image, v, location)
         for v in consumer.consumer_versions(ctx.world, image, location)
@@ -87,13 +87,7 @@ def list_shared_versions(ctx: Ctx) -> Response:
 def get_shared_version(ctx: Ctx) -> Response:
     """SharedGalleryImageVersions_Get"""
     location = ctx.param("location")
-    gallery, image = sharing.shared_image(
-        ctx.world,
-        subscription(ctx),
-        location,
-        ctx.param("galleryUniqueName"),
-        ctx.param("galleryImageName"),
-    )
+    gallery, image = _shared_image(ctx, location)
     wanted = ctx.param("galleryImageVersionName").lower()
     for version in consumer.consumer_versions(ctx.world, image, location):
         if version.body["name"].lower() == wanted:
